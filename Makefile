@@ -1,0 +1,65 @@
+# Webclasseur: two commands.
+#   make run   — install, migrate, load the demo school once, serve http://127.0.0.1:8000
+#   make test  — install and run the whole suite (lint, types, migrations, pytest, browser)
+# With DATABASE_URL and REDIS_URL set, both use PostgreSQL and Redis (see .env.example).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# Settings for the developer commands; the test run sets its own (pyproject.toml).
+DEV_ENV := DJANGO_DEBUG=$${DJANGO_DEBUG:-True}
+PYTEST_WORKERS ?= 2
+
+# An optional .env file overrides the defaults (never committed).
+ifneq (,$(wildcard .env))
+include .env
+export
+endif
+
+.PHONY: run test install lint types migrations-check unit e2e browser messages compilemessages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) compilemessages
+
+compilemessages: $(STAMP)
+	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt) with apt-get"; apt-get install -y -qq gettext >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }; }
+	$(DEV_ENV) $(BIN)/python manage.py compilemessages -v0 --ignore='.venv/*'
+
+messages: $(STAMP)
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l fr -l en --ignore='.venv/*' --ignore='var/*' --no-obsolete
+	$(MAKE) compilemessages
+
+run: install
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo
+	$(DEV_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium with apt-get"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: install
+	$(DEV_ENV) $(BIN)/mypy .
+
+migrations-check: install
+	$(DEV_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+unit: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --ignore=tests/e2e
+
+e2e: install browser
+	$(BIN)/pytest tests/e2e
+
+test: lint types migrations-check unit e2e
+
+clean:
+	rm -rf $(VENV) var db.sqlite3

@@ -1,0 +1,135 @@
+"""Access policy for schools, classes and people.
+
+Three kinds of functions, all taking the acting user first:
+
+- `can_<action>(user, obj)`: may this user do this to this object?
+- `<things>_visible_to(user)`: the queryset of what the user may see; lists
+  are built from these so a list never shows what a detail page would refuse.
+- `get_<thing>_for(user, pk, action)`: the object, or Http404 when the user may
+  not see it (no existence leak), or PermissionDenied when the user sees it but
+  may not do `action` to it. An unknown action is always denied.
+
+Nothing is visible across schools, except to a platform administrator.
+"""
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from classes.models import Class, School, StaffRole, User
+from classes.roles import roles_of
+
+AnyUser = User | AnonymousUser
+
+# Staff roles that administer a school (accounts, classes, year roll-over).
+SCHOOL_MANAGER_ROLES = frozenset(
+    {StaffRole.Role.HEAD, StaffRole.Role.DEPUTY, StaffRole.Role.SCHOOL_ADMIN}
+)
+
+
+def schools_visible_to(user: AnyUser) -> QuerySet[School]:
+    """Schools the user belongs to this year (as pupil, teacher or team member)."""
+    roles = roles_of(user)
+    if roles.is_platform_admin:
+        return School.objects.all()
+    return School.objects.filter(
+        Q(pk__in=roles.team_school_ids)
+        | Q(pk__in=roles.pupil_school_ids)
+        | Q(classes__pk__in=roles.taught_class_ids)
+    ).distinct()
+
+
+def classes_visible_to(user: AnyUser) -> QuerySet[Class]:
+    """Classes whose page the user may open.
+
+    A pupil sees their own class, a teacher the classes they teach this year,
+    the educational team every class of their school, in any year.
+    """
+    roles = roles_of(user)
+    if roles.is_platform_admin:
+        return Class.objects.all()
+    return Class.objects.filter(
+        Q(pk__in=roles.pupil_class_ids)
+        | Q(pk__in=roles.taught_class_ids)
+        | Q(school_id__in=roles.team_school_ids)
+    )
+
+
+def pupils_visible_to(user: AnyUser) -> QuerySet[User]:
+    """Pupils whose portfolio the user may look into (shared parts only, for staff).
+
+    A pupil sees only themself; a teacher, the pupils of the classes they teach
+    this year; the educational team, the pupils enrolled in their school this year.
+    """
+    roles = roles_of(user)
+    if not user.is_authenticated:
+        return User.objects.none()
+    year_filter = Q(enrolments__year_id=roles.current_year_id)
+    return User.objects.filter(
+        Q(pk=user.pk, enrolments__isnull=False)
+        | (year_filter & Q(enrolments__school_class_id__in=roles.taught_class_ids))
+        | (year_filter & Q(enrolments__school_class__school_id__in=roles.team_school_ids))
+    ).distinct()
+
+
+def can_view_class(user: AnyUser, school_class: Class) -> bool:
+    """Pupils of the class, its teachers this year and the school's team."""
+    roles = roles_of(user)
+    return (
+        roles.is_platform_admin
+        or school_class.pk in roles.pupil_class_ids
+        or school_class.pk in roles.taught_class_ids
+        or school_class.school_id in roles.team_school_ids
+    )
+
+
+def can_view_school(user: AnyUser, school: School) -> bool:
+    return schools_visible_to(user).filter(pk=school.pk).exists()
+
+
+def can_view_school_overview(user: AnyUser, school: School) -> bool:
+    """The school overview is for the school's educational team only."""
+    roles = roles_of(user)
+    return roles.is_platform_admin or school.pk in roles.team_school_ids
+
+
+def can_manage_school(user: AnyUser, school: School) -> bool:
+    """Head, deputy and school admin manage classes, roles and enrolments."""
+    if roles_of(user).is_platform_admin:
+        return True
+    if not user.is_authenticated:
+        return False
+    return StaffRole.objects.filter(
+        user=user, school=school, role__in=SCHOOL_MANAGER_ROLES
+    ).exists()
+
+
+CLASS_ACTIONS = {"view": can_view_class}
+SCHOOL_ACTIONS = {
+    "view": can_view_school,
+    "view_overview": can_view_school_overview,
+    "manage": can_manage_school,
+}
+
+
+def get_class_for(user: AnyUser, pk: int, action: str) -> Class:
+    school_class = (
+        classes_visible_to(user).select_related("school", "year").filter(pk=pk).first()
+    )
+    if school_class is None:
+        raise Http404
+    check = CLASS_ACTIONS.get(action)
+    if check is None or not check(user, school_class):
+        raise PermissionDenied
+    return school_class
+
+
+def get_school_for(user: AnyUser, pk: int, action: str) -> School:
+    school = schools_visible_to(user).filter(pk=pk).first()
+    if school is None:
+        raise Http404
+    check = SCHOOL_ACTIONS.get(action)
+    if check is None or not check(user, school):
+        raise PermissionDenied
+    return school

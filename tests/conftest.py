@@ -1,0 +1,82 @@
+"""The shared test world: the demo school, built once per test database through
+the real services (classes.demo), and a fixed cast of users to act as."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import Client, override_settings
+
+from classes.demo import COLLEGE_UAI, build_demo_world
+from classes.models import Class, Enrolment, TeachingAssignment, User
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_from_the_apps():
+    """Serve static files from the apps, without a collectstatic manifest."""
+    django_settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    storages = {
+        **django_settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+    with override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True):
+        yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        build_demo_world()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class World:
+    """Looks the cast up in the demo world (rows are re-read in each test)."""
+
+    def college_class(self, name: str) -> Class:
+        return Class.objects.get(school__uai=COLLEGE_UAI, name=name)
+
+    def user(self, alias: str) -> User | None:
+        """A user by role alias, as used by the role matrix; None is anonymous."""
+        if alias == "anonymous":
+            return None
+        lookups = {
+            "pupil": lambda: User.objects.get(username="eleve"),
+            "classmate": lambda: self._pupils_of("3e A").exclude(username="eleve")[0],
+            "other_class_pupil": lambda: self._pupils_of("4e A")[0],
+            "other_school_pupil": lambda: User.objects.get(username="lycee.eleve"),
+            "teacher": lambda: User.objects.get(username="prof"),
+            "other_teacher": lambda: TeachingAssignment.objects.get(
+                school_class=self.college_class("6e A"), is_principal=True
+            ).teacher,
+            "head": lambda: User.objects.get(username="principal"),
+            "cpe": lambda: User.objects.get(username="cpe"),
+            "psyen": lambda: User.objects.get(username="psyen"),
+            "documentalist": lambda: User.objects.get(username="documentaliste"),
+            "other_school_head": lambda: User.objects.get(username="proviseure"),
+            "platform_admin": lambda: User.objects.get(username="admin"),
+        }
+        return lookups[alias]()
+
+    def _pupils_of(self, class_name: str):
+        return User.objects.filter(
+            pk__in=Enrolment.objects.filter(
+                school_class=self.college_class(class_name)
+            ).values("pupil")
+        ).order_by("pk")
+
+    def client_for(self, alias: str) -> Client:
+        client = Client()
+        user = self.user(alias)
+        if user is not None:
+            client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db) -> World:
+    return World()

@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from webclasseur import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    # The language switch works before logging in too.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("accounts/", include("allauth.urls")),
+    path("parcours/", include("portfolio.urls")),
+    path("", include("classes.urls")),
+    path("admin/", admin.site.urls),
+]
