@@ -45,47 +45,64 @@ class DemoAccount:
 COLLEGE_UAI = "0693901R"
 LYCEE_UAI = "0693902S"
 
+
+@dataclass(frozen=True)
+class DemoSchool:
+    uai: str
+    name: str
+    city: str
+    academy: str
+    kind: str
+    classes: list[tuple[str, str]]
+
+
 SCHOOLS = [
-    {
-        "uai": COLLEGE_UAI,
-        "name": "Collège Jean-Moulin",
-        "city": "Villeurbanne",
-        "academy": "Lyon",
-        "kind": School.Kind.COLLEGE,
-        "classes": [
+    DemoSchool(
+        uai=COLLEGE_UAI,
+        name="Collège Jean-Moulin",
+        city="Villeurbanne",
+        academy="Lyon",
+        kind=School.Kind.COLLEGE,
+        classes=[
             ("6e A", Level.SIXIEME),
             ("5e A", Level.CINQUIEME),
             ("4e A", Level.QUATRIEME),
             ("3e A", Level.TROISIEME),
             ("3e B", Level.TROISIEME),
         ],
-    },
-    {
-        "uai": LYCEE_UAI,
-        "name": "Lycée polyvalent Marie-Curie",
-        "city": "Vénissieux",
-        "academy": "Lyon",
-        "kind": School.Kind.LYCEE_POLYVALENT,
-        "classes": [
+    ),
+    DemoSchool(
+        uai=LYCEE_UAI,
+        name="Lycée polyvalent Marie-Curie",
+        city="Vénissieux",
+        academy="Lyon",
+        kind=School.Kind.LYCEE_POLYVALENT,
+        classes=[
             ("2de 1", Level.SECONDE),
             ("1re 1", Level.PREMIERE),
             ("Tle 1", Level.TERMINALE),
             ("2de pro MELEC", Level.SECONDE_PRO),
         ],
-    },
+    ),
 ]
 
 # One account per role and school, all with DEMO_PASSWORD. The first pupil of
 # each school's first listed class below is the demo pupil.
 DEMO_ACCOUNTS = [
     DemoAccount("eleve", "Léa", "Martin", "élève de 3e A", COLLEGE_UAI),
-    DemoAccount("prof", "Sophie", "Bernard", "professeure principale de 3e A", COLLEGE_UAI),
+    DemoAccount(
+        "prof", "Sophie", "Bernard", "professeure principale de 3e A", COLLEGE_UAI
+    ),
     DemoAccount("principal", "Marc", "Lefèvre", "principal", COLLEGE_UAI),
     DemoAccount("cpe", "Nadia", "Haddad", "CPE", COLLEGE_UAI),
     DemoAccount("psyen", "Claire", "Rousseau", "Psy-EN", COLLEGE_UAI),
-    DemoAccount("documentaliste", "Julien", "Moreau", "professeur documentaliste", COLLEGE_UAI),
+    DemoAccount(
+        "documentaliste", "Julien", "Moreau", "professeur documentaliste", COLLEGE_UAI
+    ),
     DemoAccount("lycee.eleve", "Hugo", "Garcia", "élève de 2de 1", LYCEE_UAI),
-    DemoAccount("lycee.prof", "Karim", "Benali", "professeur principal de 2de 1", LYCEE_UAI),
+    DemoAccount(
+        "lycee.prof", "Karim", "Benali", "professeur principal de 2de 1", LYCEE_UAI
+    ),
     DemoAccount("proviseure", "Isabelle", "Fontaine", "proviseure", LYCEE_UAI),
 ]
 DEMO_PUPIL_CLASS = {COLLEGE_UAI: "3e A", LYCEE_UAI: "2de 1"}
@@ -99,24 +116,108 @@ DEMO_TEAM_ROLES = {
 DEMO_PRINCIPAL_TEACHERS = {"prof": "3e A", "lycee.prof": "2de 1"}
 
 FIRST_NAMES = [
-    "Adam", "Alice", "Amir", "Anaïs", "Arthur", "Camille", "Chloé", "Clément",
-    "Emma", "Enzo", "Eva", "Gabriel", "Hugo", "Inès", "Jade", "Jules", "Kenza",
-    "Léna", "Léo", "Lina", "Louis", "Louise", "Lucas", "Maël", "Manon", "Mathis",
-    "Maya", "Mohamed", "Nathan", "Noah", "Nora", "Paul", "Rayan", "Romane",
-    "Sacha", "Sarah", "Théo", "Tom", "Yanis", "Zoé",
+    "Adam",
+    "Alice",
+    "Amir",
+    "Anaïs",
+    "Arthur",
+    "Camille",
+    "Chloé",
+    "Clément",
+    "Emma",
+    "Enzo",
+    "Eva",
+    "Gabriel",
+    "Hugo",
+    "Inès",
+    "Jade",
+    "Jules",
+    "Kenza",
+    "Léna",
+    "Léo",
+    "Lina",
+    "Louis",
+    "Louise",
+    "Lucas",
+    "Maël",
+    "Manon",
+    "Mathis",
+    "Maya",
+    "Mohamed",
+    "Nathan",
+    "Noah",
+    "Nora",
+    "Paul",
+    "Rayan",
+    "Romane",
+    "Sacha",
+    "Sarah",
+    "Théo",
+    "Tom",
+    "Yanis",
+    "Zoé",
 ]
 LAST_NAMES = [
-    "Andre", "Barbier", "Benoît", "Blanc", "Bonnet", "Boyer", "Brun", "Chevalier",
-    "Clément", "Colin", "Da Silva", "David", "Diallo", "Dubois", "Dumas", "Durand",
-    "Faure", "Fournier", "François", "Gauthier", "Gérard", "Girard", "Guerin",
-    "Henry", "Kaya", "Lambert", "Laurent", "Leroy", "Lopez", "Masson", "Mathieu",
-    "Mercier", "Meunier", "Michel", "Morel", "Muller", "N'Diaye", "Nguyen",
-    "Nicolas", "Perrin", "Petit", "Richard", "Robin", "Roux", "Roy", "Simon",
-    "Thomas", "Traoré", "Vincent", "Zimmermann",
+    "Andre",
+    "Barbier",
+    "Benoît",
+    "Blanc",
+    "Bonnet",
+    "Boyer",
+    "Brun",
+    "Chevalier",
+    "Clément",
+    "Colin",
+    "Da Silva",
+    "David",
+    "Diallo",
+    "Dubois",
+    "Dumas",
+    "Durand",
+    "Faure",
+    "Fournier",
+    "François",
+    "Gauthier",
+    "Gérard",
+    "Girard",
+    "Guerin",
+    "Henry",
+    "Kaya",
+    "Lambert",
+    "Laurent",
+    "Leroy",
+    "Lopez",
+    "Masson",
+    "Mathieu",
+    "Mercier",
+    "Meunier",
+    "Michel",
+    "Morel",
+    "Muller",
+    "N'Diaye",
+    "Nguyen",
+    "Nicolas",
+    "Perrin",
+    "Petit",
+    "Richard",
+    "Robin",
+    "Roux",
+    "Roy",
+    "Simon",
+    "Thomas",
+    "Traoré",
+    "Vincent",
+    "Zimmermann",
 ]
 SUBJECTS = [
-    "Français", "Mathématiques", "Histoire-géographie", "Anglais", "SVT",
-    "Physique-chimie", "Technologie", "EPS",
+    "Français",
+    "Mathématiques",
+    "Histoire-géographie",
+    "Anglais",
+    "SVT",
+    "Physique-chimie",
+    "Technologie",
+    "EPS",
 ]
 
 
@@ -152,15 +253,17 @@ def build_demo_world() -> SchoolYear:
     for school_data in SCHOOLS:
         school = services.school_create(
             by=None,
-            uai=school_data["uai"],
-            name=school_data["name"],
-            city=school_data["city"],
-            academy=school_data["academy"],
-            kind=school_data["kind"],
+            uai=school_data.uai,
+            name=school_data.name,
+            city=school_data.city,
+            academy=school_data.academy,
+            kind=school_data.kind,
         )
         classes = [
-            services.class_create(by=None, school=school, year=year, name=name, level=level)
-            for name, level in school_data["classes"]
+            services.class_create(
+                by=None, school=school, year=year, name=name, level=level
+            )
+            for name, level in school_data.classes
         ]
         _staff_school(school, accounts)
         _teach(school, classes, accounts, rng)
@@ -207,7 +310,9 @@ def _teach(
                 last_name=last,
             )
         teachers.append(teacher)
-    for index, (teacher, school_class) in enumerate(zip(teachers, classes, strict=True)):
+    for index, (teacher, school_class) in enumerate(
+        zip(teachers, classes, strict=True)
+    ):
         subject = SUBJECTS[index % len(SUBJECTS)]
         services.teaching_assignment_create(
             by=None,
@@ -233,7 +338,9 @@ def _enrol_pupils(
     for class_index, school_class in enumerate(classes):
         start = 0
         if school_class.name == DEMO_PUPIL_CLASS[school.uai]:
-            services.enrolment_create(by=None, pupil=demo_pupil, school_class=school_class)
+            services.enrolment_create(
+                by=None, pupil=demo_pupil, school_class=school_class
+            )
             start = 1
         for pupil_index in range(start, PUPILS_PER_CLASS):
             first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)

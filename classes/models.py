@@ -124,7 +124,10 @@ class Class(models.Model):
     """A class (division) of a school for one school year, such as “3e B”."""
 
     school = models.ForeignKey(
-        School, on_delete=models.PROTECT, related_name="classes", verbose_name=_("school")
+        School,
+        on_delete=models.PROTECT,
+        related_name="classes",
+        verbose_name=_("school"),
     )
     year = models.ForeignKey(
         SchoolYear,
@@ -161,10 +164,16 @@ class Enrolment(models.Model):
     """
 
     pupil = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("pupil")
+        User,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("pupil"),
     )
     school_class = models.ForeignKey(
-        Class, on_delete=models.CASCADE, related_name="enrolments", verbose_name=_("class")
+        Class,
+        on_delete=models.CASCADE,
+        related_name="enrolments",
+        verbose_name=_("class"),
     )
     year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("year")
@@ -233,10 +242,16 @@ class StaffRole(models.Model):
         SCHOOL_ADMIN = "school_admin", _("administrateur de l'établissement")
 
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("user")
+        User,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+        verbose_name=_("user"),
     )
     school = models.ForeignKey(
-        School, on_delete=models.CASCADE, related_name="staff_roles", verbose_name=_("school")
+        School,
+        on_delete=models.CASCADE,
+        related_name="staff_roles",
+        verbose_name=_("school"),
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
 

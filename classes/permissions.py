@@ -15,7 +15,7 @@ Nothing is visible across schools, except to a platform administrator.
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from classes.models import Class, School, StaffRole, User
 from classes.roles import roles_of
@@ -26,6 +26,13 @@ AnyUser = User | AnonymousUser
 SCHOOL_MANAGER_ROLES = frozenset(
     {StaffRole.Role.HEAD, StaffRole.Role.DEPUTY, StaffRole.Role.SCHOOL_ADMIN}
 )
+
+
+def authenticated_user(request: HttpRequest) -> User:
+    """The logged-in user of a request (LoginRequiredMiddleware guarantees one)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied
+    return request.user
 
 
 def schools_visible_to(user: AnyUser) -> QuerySet[School]:
@@ -69,7 +76,10 @@ def pupils_visible_to(user: AnyUser) -> QuerySet[User]:
     return User.objects.filter(
         Q(pk=user.pk, enrolments__isnull=False)
         | (year_filter & Q(enrolments__school_class_id__in=roles.taught_class_ids))
-        | (year_filter & Q(enrolments__school_class__school_id__in=roles.team_school_ids))
+        | (
+            year_filter
+            & Q(enrolments__school_class__school_id__in=roles.team_school_ids)
+        )
     ).distinct()
 
 

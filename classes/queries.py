@@ -1,9 +1,9 @@
 """Read helpers for the class and school pages. They take objects the policy
 already let through and never widen what the caller may see."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from classes.models import (
     LEVEL_ORDER,
@@ -18,30 +18,36 @@ from classes.models import (
 from classes.permissions import AnyUser, classes_visible_to
 
 
-def taught_classes(user: AnyUser, year: SchoolYear | None) -> list[Class]:
+@dataclass(frozen=True)
+class ClassRow:
+    school_class: Class
+    pupil_count: int
+    is_principal: bool = False
+    principals: list[User] = field(default_factory=list)
+
+
+def _level_then_name(row: ClassRow) -> tuple[int, str]:
+    return LEVEL_ORDER.get(row.school_class.level, 99), row.school_class.name
+
+
+def taught_classes(user: AnyUser, year: SchoolYear | None) -> list[ClassRow]:
     """This year's classes the user teaches, professeur principal classes first."""
     if year is None or not user.is_authenticated:
         return []
+    principal_here = TeachingAssignment.objects.filter(
+        school_class=OuterRef("pk"), teacher=user, is_principal=True
+    )
     classes = (
         classes_visible_to(user)
         .filter(year=year, teaching_assignments__teacher=user)
         .select_related("school")
-        .annotate(
-            pupil_count=Count("enrolments", distinct=True),
-            is_principal=Count(
-                "teaching_assignments",
-                filter=Q(
-                    teaching_assignments__teacher=user,
-                    teaching_assignments__is_principal=True,
-                ),
-                distinct=True,
-            ),
-        )
+        .annotate(pupils=Count("enrolments", distinct=True))
+        .annotate(principal=Exists(principal_here))
     )
-    return sorted(
-        classes,
-        key=lambda c: (-c.is_principal, LEVEL_ORDER.get(c.level, 99), c.name),
-    )
+    rows = [
+        ClassRow(c, pupil_count=c.pupils, is_principal=c.principal) for c in classes
+    ]
+    return sorted(rows, key=lambda row: (not row.is_principal, *_level_then_name(row)))
 
 
 def class_pupils(school_class: Class) -> QuerySet[User]:
@@ -59,36 +65,40 @@ def class_teachers(school_class: Class) -> QuerySet[TeachingAssignment]:
 @dataclass(frozen=True)
 class LevelSummary:
     level_label: str
-    classes: list[Class]
-    pupil_count: int
+    rows: list[ClassRow]
+
+    @property
+    def pupil_count(self) -> int:
+        return sum(row.pupil_count for row in self.rows)
 
 
 def school_levels(school: School, year: SchoolYear | None) -> list[LevelSummary]:
     """The school's classes this year grouped by level, with pupil counts."""
     if year is None:
         return []
-    principals = TeachingAssignment.objects.filter(is_principal=True).select_related(
-        "teacher"
+    classes = Class.objects.filter(school=school, year=year).annotate(
+        pupils=Count("enrolments", distinct=True)
     )
-    classes = (
-        Class.objects.filter(school=school, year=year)
-        .annotate(pupil_count=Count("enrolments", distinct=True))
-        .prefetch_related(
-            Prefetch("teaching_assignments", queryset=principals, to_attr="principals")
-        )
+    principals: dict[int, list[User]] = {}
+    for assignment in TeachingAssignment.objects.filter(
+        school_class__in=classes, is_principal=True
+    ).select_related("teacher"):
+        principals.setdefault(assignment.school_class_id, []).append(assignment.teacher)
+    rows = sorted(
+        (
+            ClassRow(c, pupil_count=c.pupils, principals=principals.get(c.pk, []))
+            for c in classes
+        ),
+        key=_level_then_name,
     )
-    by_level: dict[str, list[Class]] = {}
-    for school_class in sorted(
-        classes, key=lambda c: (LEVEL_ORDER.get(c.level, 99), c.name)
-    ):
-        by_level.setdefault(school_class.level, []).append(school_class)
+    by_level: dict[str, list[ClassRow]] = {}
+    for row in rows:
+        by_level.setdefault(row.school_class.level, []).append(row)
     return [
         LevelSummary(
-            level_label=level_classes[0].get_level_display(),
-            classes=level_classes,
-            pupil_count=sum(c.pupil_count for c in level_classes),
+            level_label=level_rows[0].school_class.get_level_display(), rows=level_rows
         )
-        for level_classes in by_level.values()
+        for level_rows in by_level.values()
     ]
 
 

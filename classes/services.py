@@ -33,7 +33,9 @@ def school_create(
     """Create a school; only the platform operator or a platform admin may."""
     if by is not None and not by.is_superuser:
         raise PermissionDenied
-    school = School(uai=uai.strip().upper(), name=name, city=city, academy=academy, kind=kind)
+    school = School(
+        uai=uai.strip().upper(), name=name, city=city, academy=academy, kind=kind
+    )
     school.full_clean()
     school.save()
     return school
@@ -135,5 +137,3 @@ def staff_role_grant(
     staff_role.save()
     forget_roles(user)
     return staff_role
-
-

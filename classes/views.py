@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from classes import queries
 from classes.models import SchoolYear
 from classes.permissions import (
+    authenticated_user,
     get_class_for,
     get_school_for,
     pupils_visible_to,
@@ -28,12 +29,13 @@ def my_classes(request: HttpRequest) -> HttpResponse:
 
 
 def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    school_class = get_class_for(request.user, pk, "view")
+    user = authenticated_user(request)
+    school_class = get_class_for(user, pk, "view")
     pupils = list(queries.class_pupils(school_class))
     openable = set(
-        pupils_visible_to(request.user)
+        pupils_visible_to(user)
         .filter(pk__in=[p.pk for p in pupils])
-        .exclude(pk=request.user.pk)
+        .exclude(pk=user.pk)
         .values_list("pk", flat=True)
     )
     return render(
@@ -53,10 +55,10 @@ def school_home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     if not (roles.is_team or roles.is_platform_admin):
         raise PermissionDenied
-    schools = schools_visible_to(request.user)
+    visible = schools_visible_to(request.user)
     if not roles.is_platform_admin:
-        schools = schools.filter(pk__in=roles.team_school_ids)
-    schools = list(schools)
+        visible = visible.filter(pk__in=roles.team_school_ids)
+    schools = list(visible)
     if len(schools) == 1:
         return redirect("classes:school_overview", pk=schools[0].pk)
     return render(request, "classes/school_choice.html", {"schools": schools})

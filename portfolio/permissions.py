@@ -32,7 +32,7 @@ PORTFOLIO_ACTIONS = {"view": can_view_portfolio, "edit": can_edit_portfolio}
 
 
 def get_portfolio_owner_for(user: AnyUser, owner_pk: int, action: str) -> User:
-    """The pupil whose portfolio is asked for: 404 if not visible, 403 if not allowed."""
+    """The pupil whose portfolio is asked for (404 not visible, 403 not allowed)."""
     owner = portfolio_owners_visible_to(user).filter(pk=owner_pk).first()
     if owner is None:
         raise Http404

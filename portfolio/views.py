@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from classes.models import SchoolYear
+from classes.permissions import authenticated_user
 from classes.queries import enrolment_of
 from classes.roles import roles_of
 from portfolio.permissions import get_portfolio_owner_for
@@ -12,9 +13,10 @@ from portfolio.permissions import get_portfolio_owner_for
 
 def home(request: HttpRequest) -> HttpResponse:
     """“Mon parcours”: the pupil's own portfolio."""
-    if not roles_of(request.user).is_pupil:
+    user = authenticated_user(request)
+    if not roles_of(user).is_pupil:
         raise PermissionDenied
-    owner = get_portfolio_owner_for(request.user, request.user.pk, "edit")
+    owner = get_portfolio_owner_for(user, user.pk, "edit")
     year = SchoolYear.objects.current()
     return render(
         request,

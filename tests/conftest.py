@@ -50,9 +50,11 @@ class World:
             "other_class_pupil": lambda: self._pupils_of("4e A")[0],
             "other_school_pupil": lambda: User.objects.get(username="lycee.eleve"),
             "teacher": lambda: User.objects.get(username="prof"),
-            "other_teacher": lambda: TeachingAssignment.objects.get(
-                school_class=self.college_class("6e A"), is_principal=True
-            ).teacher,
+            "other_teacher": lambda: (
+                TeachingAssignment.objects.get(
+                    school_class=self.college_class("6e A"), is_principal=True
+                ).teacher
+            ),
             "head": lambda: User.objects.get(username="principal"),
             "cpe": lambda: User.objects.get(username="cpe"),
             "psyen": lambda: User.objects.get(username="psyen"),

@@ -44,29 +44,34 @@ def _pupil(world):
     return {"pupil_pk": world.user("pupil").pk}
 
 
+# fmt: off
 # Demo accounts have a password; the other pupils and teachers are SSO-only.
-#                   anon pupil mate  ocls  osch  tchr  otch  head  cpe   psy   doc   oshd  admin
-REAUTHENTICATION = (302, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200, 200, 200)
+#                             anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
+REAUTHENTICATION =           (302, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200, 200, 200)
+REAUTHENTICATION_BY_CODE =   (302, 302, 403, 403, 302, 302, 403, 302, 302, 302, 302, 302, 302)
+OWN_ACCOUNT =                (302, *[SELF] * 12)
 
 # url name -> (kwargs builder or None, expected code per CAST column)
 MATRIX = {
-    #                             anon pupil mate  ocls  osch  tchr  otch  head  cpe   psy   doc   oshd  admin
-    "home": (None, (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
-    "portfolio:home": (None, (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403)),
-    "portfolio:pupil_portfolio": (_pupil, (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
-    "classes:my_classes": (None, (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
-    "classes:class_detail": (_class_3e_a, (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
-    "classes:school_home": (None, (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
-    "classes:school_overview": (_college, (302, 403, 403, 403, 404, 403, 403, 200, 200, 200, 200, 404, 200)),
+    #                                          anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
+    "home":                      (None,        (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    "portfolio:home":            (None,        (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403)),
+    "portfolio:pupil_portfolio": (_pupil,      (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
+    "classes:my_classes":        (None,        (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
+    "classes:class_detail":      (_class_3e_a, (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
+    "classes:school_home":       (None,        (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
+    "classes:school_overview":   (_college,    (302, 403, 403, 403, 404, 403, 403, 200, 200, 200, 200, 404, 200)),
     # django-allauth's own account pages (local accounts)
-    "account_email": (None, (302, *[SELF] * 12)),
-    "account_change_password": (None, (302, *[SELF] * 12)),
-    "account_set_password": (None, (302, *[SELF] * 12)),
-    "account_confirm_reauthentication_code": (None, (302, *[SELF] * 12)),
-    # Re-authenticating asks for a password: SSO-only accounts have none.
-    "account_reauthenticate": (None, REAUTHENTICATION),
-    "account_request_reauthentication_code": (None, REAUTHENTICATION),
+    "account_email":                         (None, OWN_ACCOUNT),
+    "account_change_password":               (None, OWN_ACCOUNT),
+    "account_set_password":                  (None, OWN_ACCOUNT),
+    "account_confirm_reauthentication_code": (None, OWN_ACCOUNT),
+    # Re-authenticating asks for a password: SSO-only accounts have none ...
+    "account_reauthenticate":                (None, REAUTHENTICATION),
+    # ... and by emailed code is off: password accounts are sent to the form above.
+    "account_request_reauthentication_code": (None, REAUTHENTICATION_BY_CODE),
 }
+# fmt: on
 
 ROWS = [
     pytest.param(name, column, expected, id=f"{name}-{column}")
@@ -89,4 +94,3 @@ def test_it_answers_each_role_as_the_matrix_says(world, url_name, who, expected)
             assert not response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == expected
-

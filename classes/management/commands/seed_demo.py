@@ -1,6 +1,11 @@
 from django.core.management.base import BaseCommand
 
-from classes.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo_world, demo_world_exists
+from classes.demo import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    build_demo_world,
+    demo_world_exists,
+)
 
 
 class Command(BaseCommand):
