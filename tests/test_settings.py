@@ -67,7 +67,7 @@ def test_it_starts_on_the_embedded_defaults():
 def test_it_puts_cache_sessions_and_broker_on_redis_when_configured():
     result = start(REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
-    debug, cache, sessions, eager, *_ = result.stdout.split()
+    _debug, cache, sessions, eager, *_ = result.stdout.split()
     assert cache == "django.core.cache.backends.redis.RedisCache"
     assert sessions == "django.contrib.sessions.backends.cache"
     assert eager == "False"

@@ -1,0 +1,65 @@
+"""axe-core over every page each role can reach: no serious or critical violation."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
+
+from classes.models import Class, School, User
+from tests.e2e.conftest import log_in, screenshot
+
+pytestmark = pytest.mark.e2e
+
+BLOCKING = {"serious", "critical"}
+
+
+def _pages_for(alias: str) -> list[str]:
+    college = School.objects.get(uai="0693901R")
+    class_3e_a = Class.objects.get(school=college, name="3e A")
+    pupil = User.objects.get(username="eleve")
+    account_pages = [reverse("account_email"), reverse("account_change_password")]
+    pages = {
+        "anonymous": [reverse("account_login"), reverse("account_reset_password")],
+        "eleve": [
+            reverse("portfolio:home"),
+            reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
+            reverse("classes:class_detail", args=[class_3e_a.pk]),
+            reverse("classes:my_classes"),  # a 403 page
+            "/page-qui-n-existe-pas/",  # the 404 page
+            *account_pages,
+        ],
+        "prof": [
+            reverse("classes:my_classes"),
+            reverse("classes:class_detail", args=[class_3e_a.pk]),
+            reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
+            *account_pages,
+        ],
+        "principal": [
+            reverse("classes:school_overview", args=[college.pk]),
+            reverse("classes:class_detail", args=[class_3e_a.pk]),
+            reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
+            *account_pages,
+        ],
+        "admin": [reverse("classes:school_home")],
+    }
+    return pages[alias]
+
+
+@pytest.mark.parametrize("alias", ["anonymous", "eleve", "prof", "principal", "admin"])
+def test_no_serious_accessibility_violation_on_pages_a_role_reaches(page, alias):
+    if alias != "anonymous":
+        log_in(page, alias)
+    axe = Axe()
+    report = {}
+    for path in _pages_for(alias):
+        page.goto(path)
+        results = axe.run(page)
+        blocking = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] for node in v["nodes"][:3])
+            for v in results.response["violations"]
+            if v["impact"] in BLOCKING
+        ]
+        if blocking:
+            report[path] = blocking
+        screenshot(page, f"axe-{alias}-{path.strip('/').replace('/', '-') or 'home'}")
+    assert report == {}
