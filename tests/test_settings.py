@@ -2,6 +2,7 @@
 message that names the variable."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,23 @@ def test_env_int_refuses_values_below_the_minimum(monkeypatch):
     monkeypatch.setenv("SOME_INT", "-1")
     with pytest.raises(ImproperlyConfigured, match="SOME_INT doit être supérieur"):
         env.env_int("SOME_INT", 3)
+
+
+def test_env_example_documents_exactly_the_variables_settings_read():
+    settings_source = (PROJECT / "webclasseur" / "settings.py").read_text()
+    read = set(re.findall(r'env_[a-z_]+\(\s*"([A-Z_]+)"', settings_source))
+    example = (PROJECT / ".env.example").read_text()
+    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    assert read == documented
+
+
+def test_an_env_file_copied_from_the_example_starts_in_debug():
+    values = dict(
+        line.split("=", 1)
+        for line in (PROJECT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    values.pop("DJANGO_SECRET_KEY")
+    result = start(DJANGO_SECRET_KEY=None, **values)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[0] == "True"

@@ -13,7 +13,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The value, or `default` when the variable is unset or empty."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:
@@ -48,9 +49,9 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
-    """A comma-separated list; blank items are dropped."""
+    """A comma-separated list; blank items are dropped; unset or empty: default."""
     raw = os.environ.get(name)
-    if raw is None:
+    if not raw:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
 
