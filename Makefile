@@ -32,7 +32,7 @@ compilemessages: $(STAMP)
 	$(DEV_ENV) $(BIN)/python manage.py compilemessages -v0 --ignore='.venv/*'
 
 messages: $(STAMP)
-	$(DEV_ENV) $(BIN)/python manage.py makemessages -l fr -l en --ignore='.venv/*' --ignore='var/*' --no-obsolete
+	$(DEV_ENV) $(BIN)/python manage.py makemessages -l fr -l en --ignore='.venv/*' --ignore='var/*' --no-obsolete --add-location=file
 	$(MAKE) compilemessages
 
 run: install

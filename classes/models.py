@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -194,6 +195,17 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil} — {self.school_class}"
+
+    def clean(self) -> None:
+        if (
+            self.school_class_id is not None
+            and self.year_id is not None
+            and self.school_class.year_id != self.year_id
+        ):
+            raise ValidationError(
+                {"year": _("The enrolment's year must be the class's school year.")},
+                code="year_mismatch",
+            )
 
 
 class TeachingAssignment(models.Model):

@@ -145,3 +145,17 @@ def test_the_head_adds_a_class(world):
         level=Level.SIXIEME,
     )
     assert created.pk is not None
+
+
+def test_an_enrolment_year_must_be_the_class_year(world):
+    pupil = world.user("pupil")
+    school_class = world.college_class("3e B")
+    other_year = services.school_year_get_or_create(
+        start_year=school_class.year.start_year - 1
+    )
+    enrolment = Enrolment(pupil=pupil, school_class=school_class, year=other_year)
+    with translation.override("fr"), pytest.raises(ValidationError) as caught:
+        enrolment.full_clean()
+    assert caught.value.message_dict["year"] == [
+        "L'année de l'inscription doit être l'année scolaire de la classe."
+    ]
