@@ -1,2 +1,445 @@
-"""Portfolio data (entries, attachments, comments, interviews) arrive with the
-pupil-space issue. Until then a pupil's portfolio is the pupil themself."""
+"""The pupil's portfolio: entries (traces) with métiers, formations, tags,
+attachments and comments, and the orientation project."""
+
+import datetime
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import Level, School, SchoolYear
+from portfolio.validators import validate_entry_date, validate_rome_code
+
+
+class EntryKind(models.TextChoices):
+    COMPANY_VISIT = "company_visit", _("Company visit")
+    TRAINING_VISIT = "training_visit", _("Visit of a lycée, CFA or higher education")
+    FORUM = "forum", _("Forum or carrefour des métiers")
+    PROFESSIONAL_MEETING = "professional_meeting", _("Meeting with a professional")
+    MINI_STAGE = "mini_stage", _("Mini-stage")
+    OBSERVATION_STAGE = "observation_stage", _("Observation stage (3e)")
+    SECONDE_STAGE = "seconde_stage", _("Stage de seconde")
+    PFMP = "pfmp", _("PFMP (work placement, lycée pro)")
+    OPEN_DAY = "open_day", _("Open day")
+    IMMERSION = "immersion", _("Immersion")
+    INTERVIEW = "interview", _("Orientation interview (EPO)")
+    CLASS_ACTIVITY = "class_activity", _("Class activity")
+    PERSONAL_RESEARCH = "personal_research", _("Personal research")
+    OTHER = "other", _("Other")
+
+
+KIND_ICONS = {
+    EntryKind.COMPANY_VISIT: "fr-icon-building-line",
+    EntryKind.TRAINING_VISIT: "fr-icon-government-line",
+    EntryKind.FORUM: "fr-icon-community-line",
+    EntryKind.PROFESSIONAL_MEETING: "fr-icon-chat-3-line",
+    EntryKind.MINI_STAGE: "fr-icon-briefcase-line",
+    EntryKind.OBSERVATION_STAGE: "fr-icon-briefcase-fill",
+    EntryKind.SECONDE_STAGE: "fr-icon-briefcase-fill",
+    EntryKind.PFMP: "fr-icon-briefcase-fill",
+    EntryKind.OPEN_DAY: "fr-icon-calendar-event-line",
+    EntryKind.IMMERSION: "fr-icon-eye-line",
+    EntryKind.INTERVIEW: "fr-icon-chat-check-line",
+    EntryKind.CLASS_ACTIVITY: "fr-icon-book-2-line",
+    EntryKind.PERSONAL_RESEARCH: "fr-icon-lightbulb-line",
+    EntryKind.OTHER: "fr-icon-bookmark-line",
+}
+# Kinds that last several days: the form shows the end date and the day count.
+MULTI_DAY_KINDS = frozenset(
+    {
+        EntryKind.MINI_STAGE,
+        EntryKind.OBSERVATION_STAGE,
+        EntryKind.SECONDE_STAGE,
+        EntryKind.PFMP,
+        EntryKind.IMMERSION,
+    }
+)
+# Stages have a host organisation and a tutor.
+STAGE_KINDS = frozenset(
+    {
+        EntryKind.MINI_STAGE,
+        EntryKind.OBSERVATION_STAGE,
+        EntryKind.SECONDE_STAGE,
+        EntryKind.PFMP,
+    }
+)
+# The 3e observation sequence lasts at most 5 days, consecutive or not.
+MAX_DAYS = {EntryKind.OBSERVATION_STAGE: 5, EntryKind.SECONDE_STAGE: 10}
+
+
+class Visibility(models.TextChoices):
+    PRIVATE = "private", _("Private: only me")
+    SHARED = "shared", _("Shared with my teachers and the educational team")
+
+
+class Interest(models.IntegerChoices):
+    NONE = 1, _("Not for me")
+    LITTLE = 2, _("A little")
+    MUCH = 3, _("A lot")
+    PASSION = 4, _("Passionately")
+
+
+class RomeDomain(models.TextChoices):
+    """The 14 professional domains of the ROME (grands domaines A–N)."""
+
+    A = "A", _("Agriculture, fishing, natural spaces, animal care")
+    B = "B", _("Arts and crafts")
+    C = "C", _("Banking, insurance, real estate")
+    D = "D", _("Retail, sales and distribution")
+    E = "E", _("Communication, media and multimedia")
+    F = "F", _("Construction, building and public works")
+    G = "G", _("Hospitality, tourism, leisure and entertainment")
+    H = "H", _("Industry")
+    I = "I", _("Installation and maintenance")  # noqa: E741 - the ROME letter
+    J = "J", _("Health")
+    K = "K", _("Services to people and communities")
+    L = "L", _("Performing arts")
+    M = "M", _("Business support")
+    N = "N", _("Transport and logistics")
+
+
+class Metier(models.Model):
+    """Reference list of métiers (loaded by `manage.py import_metiers`)."""
+
+    label = models.CharField(_("label"), max_length=200)
+    rome_code = models.CharField(
+        _("ROME code"), max_length=5, unique=True, validators=[validate_rome_code]
+    )
+    domain = models.CharField(_("domain"), max_length=1, choices=RomeDomain.choices)
+
+    class Meta:
+        ordering = ["label"]
+        verbose_name = _("métier")
+        verbose_name_plural = _("métiers")
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.rome_code})"
+
+
+class Tag(models.Model):
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags"
+    )
+    name = models.CharField(_("name"), max_length=40)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "name"], name="tag_unique_per_owner"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EntryQuerySet(models.QuerySet["Entry"]):
+    def alive(self) -> "EntryQuerySet":
+        return self.filter(deleted_at__isnull=True)
+
+    def in_trash(self) -> "EntryQuerySet":
+        return self.filter(deleted_at__isnull=False)
+
+
+class Entry(models.Model):
+    """One discovery or activity of the parcours Avenir, owned by the pupil."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        verbose_name=_("pupil"),
+    )
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=EntryKind.choices)
+    start_date = models.DateField(
+        _("date"), null=True, blank=True, validators=[validate_entry_date]
+    )
+    end_date = models.DateField(
+        _("end date"), null=True, blank=True, validators=[validate_entry_date]
+    )
+    day_count = models.PositiveSmallIntegerField(
+        _("number of days"), null=True, blank=True
+    )
+    # Where the pupil was when it happened, set from the enrolment.
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    level = models.CharField(
+        _("level"), max_length=10, choices=Level.choices, blank=True
+    )
+    school = models.ForeignKey(
+        School, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organisation_name = models.CharField(_("organisation"), max_length=200, blank=True)
+    organisation_sector = models.CharField(_("sector"), max_length=120, blank=True)
+    organisation_town = models.CharField(_("town"), max_length=120, blank=True)
+    contact = models.CharField(_("contact person"), max_length=200, blank=True)
+    tutor = models.CharField(_("tutor"), max_length=200, blank=True)
+    what_i_did = models.TextField(_("what I did"), max_length=5000, blank=True)
+    what_i_learned = models.TextField(_("what I learned"), max_length=5000, blank=True)
+    what_i_liked = models.TextField(
+        _("what I liked or disliked"), max_length=5000, blank=True
+    )
+    interest = models.PositiveSmallIntegerField(
+        _("my interest"), choices=Interest.choices, null=True, blank=True
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="entries")
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=10,
+        choices=Visibility.choices,
+        default=Visibility.PRIVATE,
+    )
+    is_draft = models.BooleanField(_("draft"), default=False)
+    deleted_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date", "-created_at"]
+        verbose_name = _("entry")
+        verbose_name_plural = _("entries")
+        indexes = [models.Index(fields=["owner", "deleted_at", "-start_date"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
+                name="entry_end_not_before_start",
+                violation_error_message=_("The end date cannot be before the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(is_draft=True)
+                | (~Q(title="") & Q(start_date__isnull=False)),
+                name="entry_finished_has_title_and_date",
+                violation_error_message=_("A finished entry needs a title and a date."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or str(_("Untitled draft"))
+
+    def clean(self) -> None:
+        """The constraints below, checked in Python so the message names a field."""
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date cannot be before the start.")
+        if not self.is_draft:
+            if not self.title.strip():
+                errors["title"] = _("Give the entry a title.")
+            if self.start_date is None:
+                errors["start_date"] = _("Give the date of the activity.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, "fr-icon-bookmark-line")
+
+    @property
+    def is_shared(self) -> bool:
+        return self.visibility == Visibility.SHARED
+
+    @property
+    def is_multi_day(self) -> bool:
+        return self.kind in MULTI_DAY_KINDS
+
+    @property
+    def calendar_days(self) -> int | None:
+        if self.start_date is None:
+            return None
+        end = self.end_date or self.start_date
+        return (end - self.start_date).days + 1
+
+    def purge_due(self, retention_days: int) -> bool:
+        return self.deleted_at is not None and self.deleted_at < timezone.now() - (
+            datetime.timedelta(days=retention_days)
+        )
+
+
+class EntryMetier(models.Model):
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="metiers")
+    label = models.CharField(_("métier"), max_length=200)
+    rome_code = models.CharField(
+        _("ROME code"), max_length=5, blank=True, validators=[validate_rome_code]
+    )
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.rome_code})" if self.rome_code else self.label
+
+
+class EntryFormation(models.Model):
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="formations"
+    )
+    label = models.CharField(_("formation"), max_length=200)
+    diploma = models.CharField(_("diploma"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.diploma})" if self.diploma else self.label
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """A random name: the pupil's file name is kept in the database only."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"attachments/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    entry = models.ForeignKey(
+        Entry, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    thumbnail = models.FileField(upload_to=attachment_path, max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=150)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    is_image = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Comment(models.Model):
+    """Staff feedback on a shared entry, or the pupil's answer."""
+
+    entry = models.ForeignKey(Entry, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    body = models.TextField(_("comment"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class Project(models.Model):
+    """The pupil's orientation project, with its own sharing switch."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="project"
+    )
+    is_shared = models.BooleanField(_("shared"), default=False)
+    metiers = models.TextField(
+        _("métiers I am considering"), max_length=2000, blank=True
+    )
+    formations = models.TextField(
+        _("formations I am considering"), max_length=2000, blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.owner}"
+
+
+class DomainInterest(models.Model):
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="interests"
+    )
+    domain = models.CharField(max_length=1, choices=RomeDomain.choices)
+    level = models.PositiveSmallIntegerField(choices=Interest.choices)
+
+    class Meta:
+        ordering = ["domain"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "domain"], name="domain_interest_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain}: {self.level}"
+
+
+class Wish(models.Model):
+    """What the pupil wishes for next year, written during a school year."""
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="wishes"
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("my wishes for next year"), max_length=2000)
+
+    class Meta:
+        ordering = ["-school_year__start_year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "school_year"], name="wish_per_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+
+class CompetenceCategory(models.TextChoices):
+    INFORM = "inform", _("S'informer et se repérer")
+    DISCOVER = "discover", _("Se découvrir et cultiver ses ambitions")
+    PROJECT = "project", _("Se construire et se projeter")
+
+
+class Competence(models.Model):
+    """A “compétence à s'orienter”; the list is configurable in the admin."""
+
+    category = models.CharField(max_length=10, choices=CompetenceCategory.choices)
+    label = models.CharField(_("competence"), max_length=200)
+    position = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class SelfAssessment(models.Model):
+    """A level the pupil gave themself on a date; history shows progress."""
+
+    class Level(models.IntegerChoices):
+        BEGINNING = 1, _("I am starting")
+        PROGRESSING = 2, _("I am making progress")
+        CONFIDENT = 3, _("I am at ease")
+        EXPERT = 4, _("I could explain it to others")
+
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="self_assessments"
+    )
+    competence = models.ForeignKey(
+        Competence, on_delete=models.CASCADE, related_name="+"
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices)
+    assessed_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.competence}: {self.level}"

@@ -1,22 +1,48 @@
 """Access policy for portfolio data.
 
-The pupil owns their portfolio. Staff (the pupil's current teachers and the
-school's educational team) may open it, and will see only what the pupil shares
-once entries exist. Nothing is visible across schools.
-See classes/permissions.py for the shape of these functions.
+The pupil owns their portfolio. An entry is private unless the pupil shares it;
+a shared, finished entry is visible to the pupil's current teachers and to the
+school's educational team, who may comment on it. Drafts and the trash are the
+pupil's only. The project has its own sharing switch. Nothing is visible across
+schools. See classes/permissions.py for the shape of these functions.
 """
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from classes.models import User
+from classes.models import Enrolment, SchoolYear, User
 from classes.permissions import AnyUser, pupils_visible_to
+from portfolio.models import Attachment, Comment, Entry, Project, Visibility
 
 
 def portfolio_owners_visible_to(user: AnyUser) -> QuerySet[User]:
     """Pupils whose portfolio the user may open: themself, or their pupils (staff)."""
     return pupils_visible_to(user)
+
+
+def _staff_readable(user: AnyUser) -> Q:
+    """Shared, finished entries of the pupils the user follows (not their own)."""
+    return (
+        Q(visibility=Visibility.SHARED, is_draft=False)
+        & Q(owner__in=portfolio_owners_visible_to(user))
+        & ~Q(owner_id=user.pk)
+    )
+
+
+def entries_visible_to(user: AnyUser) -> QuerySet[Entry]:
+    """Entries the user may read, trash excluded: all their own, and the shared
+    entries of the pupils they follow."""
+    if not user.is_authenticated:
+        return Entry.objects.none()
+    return Entry.objects.alive().filter(Q(owner_id=user.pk) | _staff_readable(user))
+
+
+def trashed_entries_visible_to(user: AnyUser) -> QuerySet[Entry]:
+    """The user's own entries in the trash; nobody else sees a pupil's trash."""
+    if not user.is_authenticated:
+        return Entry.objects.none()
+    return Entry.objects.in_trash().filter(owner_id=user.pk)
 
 
 def can_view_portfolio(user: AnyUser, owner: User) -> bool:
@@ -28,7 +54,40 @@ def can_edit_portfolio(user: AnyUser, owner: User) -> bool:
     return user.is_authenticated and owner.pk == user.pk
 
 
-PORTFOLIO_ACTIONS = {"view": can_view_portfolio, "edit": can_edit_portfolio}
+def can_view_entry(user: AnyUser, entry: Entry) -> bool:
+    return entries_visible_to(user).filter(pk=entry.pk).exists()
+
+
+def can_edit_entry(user: AnyUser, entry: Entry) -> bool:
+    """The owner edits, shares, deletes their entries; staff never do."""
+    return (
+        user.is_authenticated and entry.owner_id == user.pk and entry.deleted_at is None
+    )
+
+
+def can_restore_entry(user: AnyUser, entry: Entry) -> bool:
+    return (
+        user.is_authenticated
+        and entry.owner_id == user.pk
+        and entry.deleted_at is not None
+    )
+
+
+def can_comment_entry(user: AnyUser, entry: Entry) -> bool:
+    """Comments live on shared, finished entries: staff who see it, and the owner."""
+    return (
+        entry.is_shared
+        and not entry.is_draft
+        and entry.deleted_at is None
+        and can_view_entry(user, entry)
+    )
+
+
+ENTRY_ACTIONS = {
+    "view": can_view_entry,
+    "edit": can_edit_entry,
+    "comment": can_comment_entry,
+}
 
 
 def get_portfolio_owner_for(user: AnyUser, owner_pk: int, action: str) -> User:
@@ -36,7 +95,90 @@ def get_portfolio_owner_for(user: AnyUser, owner_pk: int, action: str) -> User:
     owner = portfolio_owners_visible_to(user).filter(pk=owner_pk).first()
     if owner is None:
         raise Http404
-    check = PORTFOLIO_ACTIONS.get(action)
+    check = {"view": can_view_portfolio, "edit": can_edit_portfolio}.get(action)
     if check is None or not check(user, owner):
         raise PermissionDenied
     return owner
+
+
+def get_entry_for(user: AnyUser, pk: int, action: str) -> Entry:
+    entry = entries_visible_to(user).select_related("owner").filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    check = ENTRY_ACTIONS.get(action)
+    if check is None or not check(user, entry):
+        raise PermissionDenied
+    return entry
+
+
+def get_trashed_entry_for(user: AnyUser, pk: int, action: str) -> Entry:
+    entry = trashed_entries_visible_to(user).filter(pk=pk).first()
+    if entry is None:
+        raise Http404
+    if action != "restore" or not can_restore_entry(user, entry):
+        raise PermissionDenied
+    return entry
+
+
+def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(entry__in=entries_visible_to(user))
+
+
+def get_attachment_for(user: AnyUser, pk: int, action: str) -> Attachment:
+    attachment = (
+        attachments_visible_to(user).select_related("entry").filter(pk=pk).first()
+    )
+    if attachment is None:
+        raise Http404
+    allowed = {
+        "view": True,
+        "delete": can_edit_entry(user, attachment.entry),
+    }.get(action, False)
+    if not allowed:
+        raise PermissionDenied
+    return attachment
+
+
+def comments_visible_to(user: AnyUser) -> QuerySet[Comment]:
+    """Comments on the entries the user sees (shared entries only have them)."""
+    return Comment.objects.filter(entry__in=entries_visible_to(user))
+
+
+def entry_audience(entry: Entry) -> QuerySet[User]:
+    """Who, besides the pupil, can read this entry now (nobody when private):
+    the teachers of the pupil's class this year and their school's team."""
+    if not entry.is_shared or entry.is_draft or entry.deleted_at is not None:
+        return User.objects.none()
+    enrolments = Enrolment.objects.filter(
+        pupil_id=entry.owner_id, year=SchoolYear.objects.current()
+    )
+    return (
+        User.objects.filter(
+            Q(teaching_assignments__school_class__in=enrolments.values("school_class"))
+            | Q(staff_roles__school__in=enrolments.values("school_class__school"))
+        )
+        .exclude(pk=entry.owner_id)
+        .distinct()
+        .order_by("last_name", "first_name")
+    )
+
+
+def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
+    """The user's own project, and the shared projects of the pupils they follow."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(
+        Q(owner_id=user.pk)
+        | (Q(is_shared=True) & Q(owner__in=portfolio_owners_visible_to(user)))
+    )
+
+
+def get_project_for(user: AnyUser, owner_pk: int, action: str) -> Project:
+    project = projects_visible_to(user).filter(owner_id=owner_pk).first()
+    if project is None:
+        raise Http404
+    if action == "view":
+        return project
+    if action == "edit" and project.owner_id == user.pk:
+        return project
+    raise PermissionDenied

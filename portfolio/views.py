@@ -1,33 +1,417 @@
-"""The pupil space. Every pupil comes through portfolio.permissions."""
+"""The pupil space, and the read-only views staff have of it.
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+Views stay thin: objects come from portfolio.permissions, writes go through
+portfolio.services, reads through portfolio.queries.
+"""
 
-from classes.models import SchoolYear
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
+from django.db.models.fields.files import FieldFile
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from classes.models import SchoolYear, User
 from classes.permissions import authenticated_user
 from classes.queries import enrolment_of
 from classes.roles import roles_of
-from portfolio.permissions import get_portfolio_owner_for
+from portfolio import queries, services
+from portfolio.forms import (
+    CommentForm,
+    EntryForm,
+    FormationFormSet,
+    MetierFormSet,
+    ProjectForm,
+    SelfAssessmentForm,
+    TimelineFilterForm,
+)
+from portfolio.models import (
+    MULTI_DAY_KINDS,
+    STAGE_KINDS,
+    Competence,
+    Entry,
+    EntryKind,
+    Metier,
+    Project,
+    RomeDomain,
+    SelfAssessment,
+    Visibility,
+)
+from portfolio.permissions import (
+    can_comment_entry,
+    can_edit_entry,
+    entries_visible_to,
+    entry_audience,
+    get_attachment_for,
+    get_entry_for,
+    get_portfolio_owner_for,
+    get_project_for,
+    get_trashed_entry_for,
+    trashed_entries_visible_to,
+)
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    """“Mon parcours”: the pupil's own portfolio."""
+def _pupil(request: HttpRequest) -> User:
+    """The logged-in pupil; the pupil space is for pupils only."""
     user = authenticated_user(request)
     if not roles_of(user).is_pupil:
         raise PermissionDenied
-    owner = get_portfolio_owner_for(user, user.pk, "edit")
+    return get_portfolio_owner_for(user, user.pk, "edit")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """“Mon parcours”: the timeline of the pupil's own entries."""
+    owner = _pupil(request)
+    own = entries_visible_to(owner).filter(owner=owner)
+    filters = TimelineFilterForm(
+        request.GET or None,
+        years=queries.owner_years(own),
+        tags=list(owner.tags.values_list("name", flat=True)),
+    )
+    entries = own
+    if filters.is_valid():
+        entries = queries.apply_filters(own, filters.cleaned_data)
     year = SchoolYear.objects.current()
+    groups = queries.group_by_school_year(list(queries.with_timeline_data(entries)))
     return render(
         request,
         "portfolio/home.html",
-        {"owner": owner, "enrolment": enrolment_of(owner, year)},
+        {
+            "owner": owner,
+            "enrolment": enrolment_of(owner, year),
+            "groups": groups,
+            "filters": filters,
+            "is_filtered": bool(request.GET) and filters.is_valid(),
+            "counts": queries.counts_by_kind(own, year),
+            "has_entries": bool(groups) or own.exists(),
+            "trash_count": trashed_entries_visible_to(owner).count(),
+        },
     )
 
 
+def _entry_forms(
+    request: HttpRequest, owner: User, entry: Entry, *, draft: bool
+) -> tuple[EntryForm, MetierFormSet, FormationFormSet]:
+    bound = request.method == "POST"
+    initial_metiers = (
+        [{"label": m.label, "rome_code": m.rome_code} for m in entry.metiers.all()]
+        if entry.pk
+        else []
+    )
+    initial_formations = (
+        [{"label": f.label, "diploma": f.diploma} for f in entry.formations.all()]
+        if entry.pk
+        else []
+    )
+    form = EntryForm(
+        request.POST if bound else None,
+        request.FILES if bound else None,
+        instance=entry,
+        owner=owner,
+        draft=draft,
+        initial=_prefill(request) if not entry.pk else None,
+    )
+    metiers = MetierFormSet(
+        request.POST if bound else None, prefix="metiers", initial=initial_metiers
+    )
+    formations = FormationFormSet(
+        request.POST if bound else None, prefix="formations", initial=initial_formations
+    )
+    return form, metiers, formations
+
+
+def _prefill(request: HttpRequest) -> dict[str, str]:
+    kind = request.GET.get("kind", "")
+    return {"kind": kind} if kind in EntryKind.values else {}
+
+
+def _lines(formset: MetierFormSet | FormationFormSet, cls: type) -> list:
+    return [
+        cls(**{k: v.strip() for k, v in data.items()})
+        for data in formset.cleaned_data
+        if data and data.get("label", "").strip()
+    ]
+
+
+def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse:
+    draft = "save_draft" in request.POST
+    form, metiers, formations = _entry_forms(request, owner, entry, draft=draft)
+    if request.method == "POST":
+        if form.is_valid() and metiers.is_valid() and formations.is_valid():
+            try:
+                saved = services.entry_save(
+                    by=owner,
+                    entry=form.save(commit=False),
+                    metiers=_lines(metiers, services.MetierLine),
+                    formations=_lines(formations, services.FormationLine),
+                    tag_names=form.cleaned_data["tags"],
+                    uploads=form.clean_uploads,
+                    finish=not draft,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if draft:
+                    messages.info(request, _("Draft saved. Finish it when you like."))
+                    return redirect("portfolio:entry_edit", pk=saved.pk)
+                messages.success(request, _("Entry saved."))
+                return redirect("portfolio:entry_detail", pk=saved.pk)
+        if request.FILES:
+            messages.warning(
+                request,
+                _(
+                    "Nothing was saved yet: correct the fields shown, then "
+                    "choose your files again."
+                ),
+            )
+    drafts = (
+        entries_visible_to(owner)
+        .filter(owner=owner, is_draft=True)
+        .exclude(pk=entry.pk)
+        if entry.pk is None
+        else Entry.objects.none()
+    )
+    return render(
+        request,
+        "portfolio/entry_form.html",
+        {
+            "form": form,
+            "metiers": metiers,
+            "formations": formations,
+            "entry": entry,
+            "drafts": drafts[:3],
+            "multi_day_kinds": [str(k) for k in MULTI_DAY_KINDS],
+            "stage_kinds": [str(k) for k in STAGE_KINDS],
+        },
+        status=422 if form.errors or metiers.total_error_count() else 200,
+    )
+
+
+def entry_create(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    entry = Entry(owner=owner)
+    draft_pk = request.POST.get("draft_pk", "")
+    if draft_pk.isdigit():
+        # The page kept a draft while the pupil typed: finish that one.
+        draft = get_entry_for(owner, int(draft_pk), "edit")
+        if draft.is_draft:
+            entry = draft
+    return _save_entry(request, owner, entry)
+
+
+def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    owner = _pupil(request)
+    entry = get_entry_for(owner, pk, "edit")
+    return _save_entry(request, owner, entry)
+
+
+@require_POST
+def draft_autosave(request: HttpRequest) -> HttpResponse:
+    """htmx: keep what the pupil typed as a draft while they write."""
+    owner = _pupil(request)
+    draft_pk = request.POST.get("draft_pk", "")
+    entry = (
+        get_entry_for(owner, int(draft_pk), "edit")
+        if draft_pk.isdigit()
+        else Entry(owner=owner)
+    )
+    if entry.pk and not entry.is_draft:
+        return HttpResponse(status=204)  # finished entries are saved explicitly
+    form = EntryForm(request.POST, instance=entry, owner=owner, draft=True)
+    metiers = MetierFormSet(request.POST, prefix="metiers")
+    formations = FormationFormSet(request.POST, prefix="formations")
+    form.fields["files"].required = False
+    saved = None
+    if form.is_valid() and metiers.is_valid() and formations.is_valid():
+        saved = services.entry_save(
+            by=owner,
+            entry=form.save(commit=False),
+            metiers=_lines(metiers, services.MetierLine),
+            formations=_lines(formations, services.FormationLine),
+            tag_names=form.cleaned_data["tags"],
+            finish=False,
+        )
+    return render(
+        request, "portfolio/_draft_status.html", {"saved": saved, "entry": entry}
+    )
+
+
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    entry = get_entry_for(user, pk, "view")
+    entry = queries.with_timeline_data(Entry.objects.filter(pk=entry.pk)).get()
+    is_owner = entry.owner_id == user.pk
+    return render(
+        request,
+        "portfolio/entry_detail.html",
+        {
+            "entry": entry,
+            "is_owner": is_owner,
+            "can_edit": can_edit_entry(user, entry),
+            "can_comment": can_comment_entry(user, entry),
+            "comments": entry.comments.select_related("author"),
+            "attachments": entry.attachments.all(),
+            "formations": entry.formations.all(),
+            "audience": entry_audience(entry) if is_owner else [],
+            "comment_form": CommentForm(),
+        },
+    )
+
+
+@require_POST
+def entry_share(request: HttpRequest, pk: int) -> HttpResponse:
+    owner = _pupil(request)
+    entry = get_entry_for(owner, pk, "edit")
+    shared = request.POST.get("visibility") == Visibility.SHARED
+    services.entry_set_visibility(
+        by=owner,
+        entry=entry,
+        visibility=Visibility.SHARED if shared else Visibility.PRIVATE,
+    )
+    messages.success(
+        request,
+        _("Entry shared with your teachers and the educational team.")
+        if shared
+        else _("Entry private again: only you can see it."),
+    )
+    return redirect("portfolio:entry_detail", pk=entry.pk)
+
+
+def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    owner = _pupil(request)
+    entry = get_entry_for(owner, pk, "edit")
+    if request.method == "POST":
+        services.entry_move_to_trash(by=owner, entry=entry)
+        messages.success(
+            request,
+            _("“%(title)s” moved to the trash. You can restore it from there.")
+            % {"title": entry},
+        )
+        return redirect("portfolio:home")
+    return render(request, "portfolio/entry_delete.html", {"entry": entry})
+
+
+@require_GET
+def trash(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    return render(
+        request,
+        "portfolio/trash.html",
+        {
+            "entries": trashed_entries_visible_to(owner).order_by("-deleted_at"),
+            "retention_days": settings.TRASH_RETENTION_DAYS,
+        },
+    )
+
+
+@require_POST
+def entry_restore(request: HttpRequest, pk: int) -> HttpResponse:
+    owner = _pupil(request)
+    entry = get_trashed_entry_for(owner, pk, "restore")
+    services.entry_restore(by=owner, entry=entry)
+    messages.success(request, _("“%(title)s” is back in your path.") % {"title": entry})
+    return redirect("portfolio:entry_detail", pk=entry.pk)
+
+
+@require_POST
+def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    entry = get_entry_for(user, pk, "comment")
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        services.comment_create(by=user, entry=entry, body=form.cleaned_data["body"])
+        messages.success(request, _("Comment posted."))
+        return redirect(
+            reverse("portfolio:entry_detail", args=[entry.pk]) + "#comments"
+        )
+    entry = queries.with_timeline_data(Entry.objects.filter(pk=entry.pk)).get()
+    return render(
+        request,
+        "portfolio/entry_detail.html",
+        {
+            "entry": entry,
+            "is_owner": entry.owner_id == user.pk,
+            "can_edit": can_edit_entry(user, entry),
+            "can_comment": True,
+            "comments": entry.comments.select_related("author"),
+            "attachments": entry.attachments.all(),
+            "formations": entry.formations.all(),
+            "audience": entry_audience(entry) if entry.owner_id == user.pk else [],
+            "comment_form": form,
+        },
+        status=422,
+    )
+
+
+def _file_response(
+    file_field: FieldFile, *, name: str, content_type: str, inline: bool
+) -> FileResponse:
+    response = FileResponse(
+        file_field.open("rb"),
+        as_attachment=not inline,
+        filename=name,
+        content_type=content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, max-age=0, no-store"
+    return response
+
+
+@require_GET
+def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Only through the policy; inline only for images we re-encoded ourselves."""
+    attachment = get_attachment_for(authenticated_user(request), pk, "view")
+    return _file_response(
+        attachment.file,
+        name=attachment.original_name,
+        content_type=attachment.content_type,
+        inline=attachment.is_image,
+    )
+
+
+@require_GET
+def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
+    attachment = get_attachment_for(authenticated_user(request), pk, "view")
+    if not attachment.thumbnail:
+        raise PermissionDenied
+    return _file_response(
+        attachment.thumbnail,
+        name=f"vignette-{attachment.pk}.jpg",
+        content_type="image/jpeg",
+        inline=True,
+    )
+
+
+@require_POST
+def attachment_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    attachment = get_attachment_for(user, pk, "delete")
+    entry_pk = attachment.entry_id
+    services.attachment_delete(by=user, attachment=attachment)
+    messages.success(request, _("Attachment deleted."))
+    return redirect("portfolio:entry_edit", pk=entry_pk)
+
+
 def pupil_portfolio(request: HttpRequest, pupil_pk: int) -> HttpResponse:
-    """A pupil's portfolio as their teachers and educational team see it."""
-    owner = get_portfolio_owner_for(request.user, pupil_pk, "view")
+    """A pupil's portfolio as their teachers and educational team see it:
+    shared entries only."""
+    user = authenticated_user(request)
+    owner = get_portfolio_owner_for(user, pupil_pk, "view")
+    shared = entries_visible_to(user).filter(owner=owner)
+    if owner.pk == user.pk:
+        shared = shared.filter(visibility=Visibility.SHARED, is_draft=False)
     year = SchoolYear.objects.current()
     return render(
         request,
@@ -35,6 +419,142 @@ def pupil_portfolio(request: HttpRequest, pupil_pk: int) -> HttpResponse:
         {
             "owner": owner,
             "enrolment": enrolment_of(owner, year),
-            "is_owner": owner.pk == request.user.pk,
+            "is_owner": owner.pk == user.pk,
+            "groups": queries.group_by_school_year(
+                list(queries.with_timeline_data(shared))
+            ),
+            "project_shared": get_project_or_none(user, owner) is not None,
         },
     )
+
+
+def get_project_or_none(user: User, owner: User) -> Project | None:
+    """The pupil's project if it is shared with `user` (or is `user`'s own)."""
+    try:
+        project = get_project_for(user, owner.pk, "view")
+    except Http404:
+        return None
+    return project if project.is_shared or project.owner_id == user.pk else None
+
+
+def _project_context(project: Project) -> dict[str, object]:
+    interests = {i.domain: i for i in project.interests.all()}
+    latest: dict[int, SelfAssessment] = {}
+    history: dict[int, list[SelfAssessment]] = {}
+    for assessment in project.self_assessments.select_related("competence"):
+        latest.setdefault(assessment.competence_id, assessment)
+        history.setdefault(assessment.competence_id, []).append(assessment)
+    competences = list(Competence.objects.filter(is_active=True))
+    return {
+        "project": project,
+        "domains": [(d, interests.get(d.value)) for d in RomeDomain],
+        "wishes": project.wishes.select_related("school_year"),
+        "competences": [
+            (c, latest.get(c.pk), history.get(c.pk, [])) for c in competences
+        ],
+    }
+
+
+@require_GET
+def project(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    current = services.project_for(owner=owner)
+    return render(
+        request,
+        "portfolio/project.html",
+        {**_project_context(current), "is_owner": True, "owner": owner},
+    )
+
+
+def project_edit(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    year = SchoolYear.objects.current()
+    wish = current.wishes.filter(school_year=year).first()
+    initial = {
+        "metiers": current.metiers,
+        "formations": current.formations,
+        "wish": wish.text if wish else "",
+        **{f"interest_{i.domain}": i.level for i in current.interests.all()},
+    }
+    form = ProjectForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.project_update(
+            by=owner,
+            project=current,
+            metiers=form.cleaned_data["metiers"],
+            formations=form.cleaned_data["formations"],
+            interests=form.interests(),
+            wish=form.cleaned_data["wish"],
+        )
+        messages.success(request, _("Project saved."))
+        return redirect("portfolio:project")
+    return render(
+        request,
+        "portfolio/project_form.html",
+        {"form": form, "year": year},
+        status=422 if form.errors else 200,
+    )
+
+
+def self_assessment(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    competences = list(Competence.objects.filter(is_active=True))
+    form = SelfAssessmentForm(request.POST or None, competences=competences)
+    if request.method == "POST" and form.is_valid():
+        services.self_assessment_record(by=owner, project=current, levels=form.levels())
+        messages.success(request, _("Self-assessment recorded for today."))
+        return redirect("portfolio:project")
+    return render(
+        request,
+        "portfolio/self_assessment.html",
+        {"form": form, "competences": competences},
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+def project_share(request: HttpRequest) -> HttpResponse:
+    owner = _pupil(request)
+    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    shared = request.POST.get("shared") == "yes"
+    services.project_set_sharing(by=owner, project=current, shared=shared)
+    messages.success(
+        request,
+        _("Project shared with your teachers and the educational team.")
+        if shared
+        else _("Project private again."),
+    )
+    return redirect("portfolio:project")
+
+
+@require_GET
+def pupil_project(request: HttpRequest, pupil_pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    owner = get_portfolio_owner_for(user, pupil_pk, "view")
+    shared = get_project_or_none(user, owner)
+    if shared is None or not shared.is_shared:
+        raise Http404
+    return render(
+        request,
+        "portfolio/project.html",
+        {**_project_context(shared), "is_owner": False, "owner": owner},
+    )
+
+
+@require_GET
+def metier_search(request: HttpRequest) -> HttpResponse:
+    """Autocomplete for the métier fields (a <datalist> fragment for htmx)."""
+    authenticated_user(request)
+    # htmx sends the métier field under its own name (metiers-0-label).
+    term = request.GET.get("q") or next(
+        (value for key, value in request.GET.items() if key.endswith("label")), ""
+    )
+    term = term.strip()[:60]
+    found = (
+        Metier.objects.filter(Q(label__icontains=term) | Q(rome_code=term.upper()))[:15]
+        if len(term) >= 2
+        else Metier.objects.none()
+    )
+    return render(request, "portfolio/_metier_options.html", {"metiers": found})

@@ -5,8 +5,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
 
-from classes.demo import COLLEGE_UAI, build_demo_world
+from classes.demo import COLLEGE_UAI
 from classes.models import Class, Enrolment, TeachingAssignment, User
+from portfolio.demo import build_demo
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -26,7 +27,7 @@ def _static_files_from_the_apps():
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        build_demo_world()
+        build_demo()
 
 
 @pytest.fixture(autouse=True)

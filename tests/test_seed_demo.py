@@ -8,7 +8,6 @@ from django.db.models import Count
 from classes.demo import (
     DEMO_ACCOUNTS,
     PUPILS_PER_CLASS,
-    build_demo_world,
 )
 from classes.models import (
     Class,
@@ -19,6 +18,7 @@ from classes.models import (
     TeachingAssignment,
     User,
 )
+from portfolio.demo import build_demo
 
 
 def test_it_builds_two_schools_with_classes_of_25_pupils(world):
@@ -76,10 +76,10 @@ def test_the_world_is_the_same_every_time(world):
     Enrolment.objects.all().delete()
     TeachingAssignment.objects.all().delete()
     StaffRole.objects.all().delete()
+    User.objects.all().delete()
     Class.objects.all().delete()
     School.objects.all().delete()
     SchoolYear.objects.all().delete()
-    User.objects.all().delete()
-    build_demo_world()
+    build_demo()
     assert snapshot() == first
     assert len(first) == 9 * PUPILS_PER_CLASS

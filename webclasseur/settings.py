@@ -205,6 +205,15 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 
+# Portfolio attachments and trash.
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
+ATTACHMENT_QUOTA_BYTES = env_int("ATTACHMENT_QUOTA_MB", 200, minimum=1) * 1024 * 1024
+ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
+TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
+# Uploads are read into memory up to the attachment limit, then spooled to disk.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # The demo accounts are listed on the login page in debug mode only.
 SHOW_DEMO_ACCOUNTS = DEBUG
 

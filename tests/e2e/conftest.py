@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from classes.demo import DEMO_DOMAIN, DEMO_PASSWORD, build_demo_world, demo_world_exists
+from classes.demo import DEMO_DOMAIN, DEMO_PASSWORD, demo_world_exists
+from portfolio.demo import build_demo
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls
 # the tests make between page actions are still plain synchronous calls.
@@ -49,7 +50,7 @@ def browser() -> Browser:
 def demo_world(transactional_db):
     """The demo world in the live server's database (flushed after each test)."""
     if not demo_world_exists():
-        build_demo_world()
+        build_demo()
 
 
 @pytest.fixture

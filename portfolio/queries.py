@@ -1,0 +1,131 @@
+"""Read helpers for the pupil space. They start from querysets the policy
+produced and never widen them; each page costs a fixed number of queries."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from classes.models import SchoolYear, school_year_start_for
+from portfolio.models import Attachment, Entry, EntryKind, Visibility
+
+SEARCHED_FIELDS = (
+    "title",
+    "organisation_name",
+    "what_i_did",
+    "what_i_learned",
+    "what_i_liked",
+)
+
+
+def with_timeline_data(entries: QuerySet[Entry]) -> QuerySet[Entry]:
+    """Everything a timeline card shows, in a fixed number of queries."""
+    return (
+        entries.select_related("school_year")
+        .prefetch_related(
+            "metiers",
+            "tags",
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.filter(is_image=True),
+                to_attr="images",
+            ),
+        )
+        .annotate(
+            attachment_count=Count("attachments", distinct=True),
+            comment_count=Count("comments", distinct=True),
+        )
+        .order_by("-start_date", "-created_at")
+    )
+
+
+def search(entries: QuerySet[Entry], text: str) -> QuerySet[Entry]:
+    """Full-text search (French stemming on PostgreSQL, substring on SQLite)."""
+    text = text.strip()
+    if not text:
+        return entries
+    metier_match = Q(metiers__label__icontains=text) | Q(
+        metiers__rome_code=text.upper()
+    )
+    if connection.vendor == "postgresql":
+        matching = entries.annotate(
+            document=SearchVector(*SEARCHED_FIELDS, config="french")
+        ).filter(document=SearchQuery(text, config="french", search_type="websearch"))
+        return entries.filter(Q(pk__in=matching.values("pk")) | metier_match).distinct()
+    substring = Q()
+    for name in SEARCHED_FIELDS:
+        substring |= Q(**{f"{name}__icontains": text})
+    return entries.filter(substring | metier_match).distinct()
+
+
+def apply_filters(entries: QuerySet[Entry], data: dict[str, Any]) -> QuerySet[Entry]:
+    if data.get("kind"):
+        entries = entries.filter(kind=data["kind"])
+    if data.get("year"):
+        entries = entries.filter(school_year_id=data["year"])
+    if data.get("metier"):
+        term = data["metier"].strip()
+        entries = entries.filter(
+            Q(metiers__label__icontains=term) | Q(metiers__rome_code=term.upper())
+        ).distinct()
+    if data.get("tag"):
+        entries = entries.filter(tags__name=data["tag"])
+    if data.get("shared") == "yes":
+        entries = entries.filter(visibility=Visibility.SHARED)
+    elif data.get("shared") == "no":
+        entries = entries.filter(visibility=Visibility.PRIVATE)
+    return search(entries, data.get("q") or "")
+
+
+@dataclass
+class YearGroup:
+    start_year: int
+    level_label: str = ""
+    entries: list[Entry] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}-{self.start_year + 1}"
+
+
+def group_by_school_year(entries: list[Entry]) -> list[YearGroup]:
+    """Newest school year first; within a year, newest entry first."""
+    groups: dict[int, YearGroup] = {}
+    for entry in entries:
+        if entry.school_year is not None:
+            start = entry.school_year.start_year
+        else:
+            start = school_year_start_for(entry.start_date or entry.created_at.date())
+        group = groups.setdefault(start, YearGroup(start_year=start))
+        if not group.level_label and entry.level:
+            group.level_label = entry.get_level_display()
+        group.entries.append(entry)
+    return [groups[year] for year in sorted(groups, reverse=True)]
+
+
+def counts_by_kind(
+    entries: QuerySet[Entry], year: SchoolYear | None
+) -> list[tuple[str, int]]:
+    """“3 company visits, 1 mini-stage” for the school year, biggest first."""
+    if year is None:
+        return []
+    counted = Counter(
+        dict(
+            entries.filter(school_year=year, is_draft=False)
+            .values_list("kind")
+            .annotate(n=Count("pk"))
+            .values_list("kind", "n")
+        )
+    )
+    labels = dict(EntryKind.choices)
+    return [(str(labels.get(kind, kind)), n) for kind, n in counted.most_common()]
+
+
+def owner_years(entries: QuerySet[Entry]) -> list[tuple[int, str]]:
+    years = SchoolYear.objects.filter(pk__in=entries.values("school_year")).order_by(
+        "-start_year"
+    )
+    return [(year.pk, str(year)) for year in years]

@@ -1,0 +1,356 @@
+"""Writes on portfolio data. Each function takes the acting user as `by` and
+checks the policy (portfolio/permissions.py) before writing."""
+
+import csv
+import datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from classes.models import Enrolment, SchoolYear, User, school_year_start_for
+from portfolio import permissions
+from portfolio.models import (
+    Attachment,
+    Comment,
+    Competence,
+    DomainInterest,
+    Entry,
+    EntryFormation,
+    EntryMetier,
+    Metier,
+    Project,
+    SelfAssessment,
+    Tag,
+    Visibility,
+    Wish,
+)
+from portfolio.uploads import CleanUpload, check_quota
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MetierLine:
+    label: str
+    rome_code: str = ""
+
+
+@dataclass(frozen=True)
+class FormationLine:
+    label: str
+    diploma: str = ""
+
+
+def _enrolment_at(pupil: User, day: datetime.date | None) -> Enrolment | None:
+    """The pupil's enrolment in the school year of `day` (or this year)."""
+    year_start = school_year_start_for(day or timezone.localdate())
+    return (
+        Enrolment.objects.filter(pupil=pupil, year__start_year=year_start)
+        .select_related("school_class", "year")
+        .first()
+    )
+
+
+def attachments_used_bytes(owner: User) -> int:
+    used = Attachment.objects.filter(entry__owner=owner).aggregate(total=Sum("size"))
+    return int(used["total"] or 0)
+
+
+def entry_save(
+    *,
+    by: User,
+    entry: Entry,
+    metiers: Iterable[MetierLine] = (),
+    formations: Iterable[FormationLine] = (),
+    tag_names: Iterable[str] = (),
+    uploads: Iterable[CleanUpload] = (),
+    finish: bool = True,
+) -> Entry:
+    """Create or update the pupil's entry with its lists and new attachments.
+
+    `finish=False` keeps it as a draft (title and date may still be missing).
+    All or nothing: on any error no row is written and no file is left behind.
+    """
+    if entry.pk is None:
+        if not permissions.can_edit_portfolio(by, by):
+            raise PermissionDenied
+        entry.owner = by
+    elif not permissions.can_edit_entry(by, entry):
+        raise PermissionDenied
+    entry.is_draft = not finish
+    enrolment = _enrolment_at(by, entry.start_date)
+    if enrolment is not None:
+        entry.school_year = enrolment.year
+        entry.level = enrolment.school_class.level
+        entry.school_id = enrolment.school_class.school_id
+    uploads = list(uploads)
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            # Entry.clean() checks the table constraints without a query each;
+            # the foreign keys were set above from trusted rows.
+            entry.full_clean(
+                exclude=["owner", "school_year", "school"], validate_constraints=False
+            )
+            entry.save()
+            _replace_lists(entry, list(metiers), list(formations), list(tag_names))
+            if uploads:
+                # Lock the pupil's row so two uploads cannot both pass the quota.
+                User.objects.select_for_update().filter(pk=by.pk).first()
+                check_quota(uploads, attachments_used_bytes(by))
+                for upload in uploads:
+                    written.extend(_store_attachment(entry, upload))
+    except Exception:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return entry
+
+
+def _replace_lists(
+    entry: Entry,
+    metiers: list[MetierLine],
+    formations: list[FormationLine],
+    tag_names: list[str],
+) -> None:
+    entry.metiers.all().delete()
+    for line in metiers:
+        code = line.rome_code or _known_rome_code(line.label)
+        metier = EntryMetier(entry=entry, label=line.label, rome_code=code)
+        metier.full_clean(exclude=["entry"])
+        metier.save()
+    entry.formations.all().delete()
+    EntryFormation.objects.bulk_create(
+        EntryFormation(entry=entry, label=line.label, diploma=line.diploma)
+        for line in formations
+    )
+    tags = []
+    for name in dict.fromkeys(n.strip().lower() for n in tag_names if n.strip()):
+        tag, _created = Tag.objects.get_or_create(owner=entry.owner, name=name[:40])
+        tags.append(tag)
+    entry.tags.set(tags)
+
+
+def _known_rome_code(label: str) -> str:
+    """The ROME code of a métier picked from the reference list, if any."""
+    known = Metier.objects.filter(label__iexact=label.strip()).first()
+    return known.rome_code if known else ""
+
+
+def _store_attachment(entry: Entry, upload: CleanUpload) -> list[str]:
+    attachment = Attachment(
+        entry=entry,
+        original_name=upload.name,
+        content_type=upload.content_type,
+        size=len(upload.data),
+        is_image=upload.is_image,
+    )
+    attachment.file.save(upload.name, ContentFile(upload.data), save=False)
+    written = [attachment.file.name]
+    if upload.thumbnail is not None:
+        attachment.thumbnail.save(
+            "thumbnail.jpg", ContentFile(upload.thumbnail), save=False
+        )
+        written.append(attachment.thumbnail.name)
+    attachment.save()
+    return written
+
+
+def entry_set_visibility(*, by: User, entry: Entry, visibility: str) -> Entry:
+    if not permissions.can_edit_entry(by, entry):
+        raise PermissionDenied
+    if visibility not in Visibility.values:
+        raise ValidationError(_("Unknown visibility."), code="visibility")
+    entry.visibility = visibility
+    entry.save(update_fields=["visibility", "updated_at"])
+    return entry
+
+
+def entry_move_to_trash(*, by: User, entry: Entry) -> Entry:
+    """Soft delete: the pupil can restore it until the trash is purged."""
+    if not permissions.can_edit_entry(by, entry):
+        raise PermissionDenied
+    entry.deleted_at = timezone.now()
+    entry.save(update_fields=["deleted_at", "updated_at"])
+    return entry
+
+
+def entry_restore(*, by: User, entry: Entry) -> Entry:
+    if not permissions.can_restore_entry(by, entry):
+        raise PermissionDenied
+    entry.deleted_at = None
+    entry.save(update_fields=["deleted_at", "updated_at"])
+    return entry
+
+
+def trash_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete entries trashed more than TRASH_RETENTION_DAYS ago, for good.
+
+    Files are removed from storage only once the deletion has committed, so a
+    failed purge never leaves rows pointing at missing files.
+    """
+    cutoff = (now or timezone.now()) - datetime.timedelta(
+        days=settings.TRASH_RETENTION_DAYS
+    )
+    with transaction.atomic():
+        due = Entry.objects.filter(deleted_at__lt=cutoff)
+        files = [
+            name
+            for pair in Attachment.objects.filter(entry__in=due).values_list(
+                "file", "thumbnail"
+            )
+            for name in pair
+            if name
+        ]
+        count = due.count()
+        due.delete()
+        transaction.on_commit(lambda: _delete_files(files))
+    return count
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("could not delete %s", name)
+
+
+def attachment_delete(*, by: User, attachment: Attachment) -> None:
+    if not permissions.can_edit_entry(by, attachment.entry):
+        raise PermissionDenied
+    files = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
+    with transaction.atomic():
+        attachment.delete()
+        transaction.on_commit(lambda: _delete_files(files))
+
+
+def comment_create(*, by: User, entry: Entry, body: str) -> Comment:
+    """Staff comment on a shared entry; the pupil answers on their own entry."""
+    if not permissions.can_comment_entry(by, entry):
+        raise PermissionDenied
+    comment = Comment(entry=entry, author=by, body=body.strip())
+    comment.full_clean()
+    comment.save()
+    return comment
+
+
+def project_for(*, owner: User) -> Project:
+    """The pupil's project, opened on first use."""
+    project, _created = Project.objects.get_or_create(owner=owner)
+    return project
+
+
+@transaction.atomic
+def project_update(
+    *,
+    by: User,
+    project: Project,
+    metiers: str,
+    formations: str,
+    interests: dict[str, int | None],
+    wish: str,
+) -> Project:
+    if project.owner_id != by.pk:
+        raise PermissionDenied
+    project.metiers = metiers.strip()
+    project.formations = formations.strip()
+    project.full_clean()
+    project.save()
+    for domain, level in interests.items():
+        if level:
+            DomainInterest.objects.update_or_create(
+                project=project, domain=domain, defaults={"level": level}
+            )
+        else:
+            DomainInterest.objects.filter(project=project, domain=domain).delete()
+    year = SchoolYear.objects.current()
+    if year is not None:
+        if wish.strip():
+            Wish.objects.update_or_create(
+                project=project, school_year=year, defaults={"text": wish.strip()}
+            )
+        else:
+            Wish.objects.filter(project=project, school_year=year).delete()
+    return project
+
+
+def project_set_sharing(*, by: User, project: Project, shared: bool) -> Project:
+    if project.owner_id != by.pk:
+        raise PermissionDenied
+    project.is_shared = shared
+    project.save(update_fields=["is_shared", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def self_assessment_record(
+    *, by: User, project: Project, levels: dict[int, int]
+) -> list[SelfAssessment]:
+    """Record today's levels; a level already given today is replaced."""
+    if project.owner_id != by.pk:
+        raise PermissionDenied
+    today = timezone.localdate()
+    active = set(Competence.objects.filter(is_active=True).values_list("pk", flat=True))
+    recorded = []
+    for competence_id, level in levels.items():
+        if competence_id not in active:
+            continue
+        assessment, _created = SelfAssessment.objects.update_or_create(
+            project=project,
+            competence_id=competence_id,
+            assessed_on=today,
+            defaults={"level": level},
+        )
+        recorded.append(assessment)
+    return recorded
+
+
+def metiers_import(*, lines: Iterable[str]) -> tuple[int, int]:
+    """Load métiers from CSV lines with the header `label,rome_code,domain`.
+
+    Creates new codes and updates labels of known ones; the whole file is
+    refused (nothing written) when a line is malformed.
+    """
+    reader = csv.DictReader(lines)
+    if reader.fieldnames is None or not {"label", "rome_code"} <= set(
+        reader.fieldnames
+    ):
+        raise ValidationError(
+            _("The CSV file must have the columns label, rome_code and domain.")
+        )
+    rows = []
+    for number, row in enumerate(reader, start=2):
+        code = (row.get("rome_code") or "").strip().upper()
+        metier = Metier(
+            label=(row.get("label") or "").strip(),
+            rome_code=code,
+            domain=(row.get("domain") or code[:1]).strip().upper(),
+        )
+        try:
+            metier.full_clean(validate_unique=False)
+        except ValidationError as error:
+            raise ValidationError(
+                _("Line %(number)s: %(errors)s"),
+                params={"number": number, "errors": "; ".join(error.messages)},
+            ) from None
+        rows.append(metier)
+    created = updated = 0
+    with transaction.atomic():
+        for metier in rows:
+            _obj, was_created = Metier.objects.update_or_create(
+                rome_code=metier.rome_code,
+                defaults={"label": metier.label, "domain": metier.domain},
+            )
+            created += was_created
+            updated += not was_created
+    return created, updated
