@@ -3,8 +3,12 @@ métiers, a few entries for every pupil, and Léa Martin's richer path with a
 shared company visit her professeure principale has commented on."""
 
 import datetime
+import io
 import random
 from pathlib import Path
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image, ImageDraw
 
 from django.db import transaction
 
@@ -12,6 +16,7 @@ from classes.demo import build_demo_world
 from classes.models import SchoolYear, User
 from portfolio import services
 from portfolio.models import Entry, EntryKind, Interest, Visibility
+from portfolio.uploads import CleanUpload, clean_upload
 
 DEMO_METIERS_CSV = Path(__file__).resolve().parent / "data" / "metiers_demo.csv"
 
@@ -98,6 +103,18 @@ def build_demo() -> SchoolYear:
     return year
 
 
+def _workshop_photo() -> CleanUpload:
+    """A generated picture standing for a photo taken during the visit."""
+    image = Image.new("RGB", (800, 600), (40, 70, 120))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((80, 320, 720, 520), fill=(200, 200, 205))
+    draw.ellipse((140, 440, 260, 560), fill=(30, 30, 30))
+    draw.ellipse((540, 440, 660, 560), fill=(30, 30, 30))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return clean_upload(SimpleUploadedFile("atelier.jpg", out.getvalue()))
+
+
 def _lea(year: SchoolYear) -> None:
     lea = User.objects.get(username="eleve")
     teacher = User.objects.get(username="prof")
@@ -124,6 +141,7 @@ def _lea(year: SchoolYear) -> None:
         ],
         formations=[services.FormationLine("CAP Maintenance des véhicules", "CAP")],
         tag_names=["mécanique", "visite de classe"],
+        uploads=[_workshop_photo()],
     )
     services.comment_create(
         by=teacher,
@@ -159,3 +177,22 @@ def _lea(year: SchoolYear) -> None:
         ),
         formations=[services.FormationLine("Bac pro CIEL", "Bac pro")],
     )
+    abandoned = services.entry_save(
+        by=lea,
+        entry=Entry(
+            kind=EntryKind.OTHER,
+            title="Essai supprimé",
+            start_date=datetime.date(year.start_year, 9, 20),
+        ),
+    )
+    services.entry_move_to_trash(by=lea, entry=abandoned)
+    project = services.project_for(owner=lea)
+    services.project_update(
+        by=lea,
+        project=project,
+        metiers="Infirmière\nDéveloppeuse",
+        formations="Bac pro CIEL\nBac ST2S",
+        interests={"J": Interest.PASSION, "M": Interest.MUCH, "I": Interest.LITTLE},
+        wish="Aller en 2de générale ou en bac pro CIEL.",
+    )
+    services.project_set_sharing(by=lea, project=project, shared=True)

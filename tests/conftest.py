@@ -8,11 +8,14 @@ from django.test import Client, override_settings
 from classes.demo import COLLEGE_UAI
 from classes.models import Class, Enrolment, TeachingAssignment, User
 from portfolio.demo import build_demo
+from portfolio.models import Entry
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _static_files_from_the_apps():
-    """Serve static files from the apps, without a collectstatic manifest."""
+def _static_files_from_the_apps(tmp_path_factory):
+    """Static files without a collectstatic manifest (the live server serves
+    them from the apps; WhiteNoise scanning them for every test client would
+    cost 0.4 s a client), and uploaded files in a temporary folder."""
     django_settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     storages = {
         **django_settings.STORAGES,
@@ -20,7 +23,10 @@ def _static_files_from_the_apps():
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
-    with override_settings(STORAGES=storages, WHITENOISE_USE_FINDERS=True):
+    media = tmp_path_factory.mktemp("media")
+    with override_settings(
+        STORAGES=storages, WHITENOISE_USE_FINDERS=False, MEDIA_ROOT=media
+    ):
         yield
 
 
@@ -68,6 +74,10 @@ class World:
             "platform_admin": lambda: User.objects.get(username="admin"),
         }
         return lookups[alias]()
+
+    def entry(self, title: str) -> Entry:
+        """One of the demo entries, by title (trash included)."""
+        return Entry.objects.get(title=title)
 
     def _pupils_of(self, class_name: str):
         return User.objects.filter(

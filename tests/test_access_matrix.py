@@ -10,6 +10,10 @@ account page": any logged-in user gets a page or an account redirect, never an
 error, and anonymous users are sent to the login page.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -44,47 +48,117 @@ def _pupil(world):
     return {"pupil_pk": world.user("pupil").pk}
 
 
+def _shared_entry(world):
+    return {"pk": world.entry("Visite de l'atelier du Garage des Tonkins").pk}
+
+
+def _private_entry(world):
+    return {"pk": world.entry("Recherches sur les bacs pro du numérique").pk}
+
+
+def _trashed_entry(world):
+    return {"pk": world.entry("Essai supprimé").pk}
+
+
+def _photo(world):
+    entry = world.entry("Visite de l'atelier du Garage des Tonkins")
+    return {"pk": entry.attachments.get().pk}
+
+
+GET, POST = "GET", "POST"
+COMMENT = {"body": "Bien vu."}
+SHARE = {"visibility": "private"}
+
+
+@dataclass(frozen=True)
+class Row:
+    url_name: str
+    kwargs: Callable[[Any], dict[str, int]] | None
+    codes: tuple[int | str, ...]
+    method: str = GET
+    data: dict[str, str] = field(default_factory=dict)
+    label: str = ""
+
+    @property
+    def id(self) -> str:
+        return self.label or self.url_name
+
+
 # fmt: off
 # Demo accounts have a password; the other pupils and teachers are SSO-only.
-#                             anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
+#                              anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
 REAUTHENTICATION =           (302, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200, 200, 200)
 REAUTHENTICATION_BY_CODE =   (302, 302, 403, 403, 302, 302, 403, 302, 302, 302, 302, 302, 302)
 OWN_ACCOUNT =                (302, *[SELF] * 12)
+# The pupil space: every pupil has their own; staff are not pupils.
+PUPIL_SPACE =                (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403)
+PUPIL_SPACE_POST =           (302, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403, 403, 403)
+# Léa's shared entry: her teachers and her school's team read it.
+SHARED_ENTRY =               (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)
+PRIVATE_ENTRY =              (302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+# Changing an entry happens in the pupil space: other pupils get 404, staff
+# (who are not pupils) 403 before any entry is looked up.
+OWNER_ONLY =                 (302, 200, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403)
+OWNER_ONLY_POST =            (302, 302, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403)
 
-# url name -> (kwargs builder or None, expected code per CAST column)
-MATRIX = {
-    #                                          anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
-    "home":                      (None,        (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
-    "portfolio:home":            (None,        (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403)),
-    "portfolio:pupil_portfolio": (_pupil,      (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
-    "classes:my_classes":        (None,        (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
-    "classes:class_detail":      (_class_3e_a, (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
-    "classes:school_home":       (None,        (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
-    "classes:school_overview":   (_college,    (302, 403, 403, 403, 404, 403, 403, 200, 200, 200, 200, 404, 200)),
+MATRIX = [
+    #                                                      anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
+    Row("home", None,                                     (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    Row("portfolio:home", None, PUPIL_SPACE),
+    Row("portfolio:pupil_portfolio", _pupil,              (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
+    Row("portfolio:pupil_project", _pupil,                (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
+    Row("portfolio:entry_create", None, PUPIL_SPACE),
+    Row("portfolio:draft_autosave", None,                 (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403), POST),
+    Row("portfolio:entry_detail", _shared_entry, SHARED_ENTRY, label="entry_detail-shared"),
+    Row("portfolio:entry_detail", _private_entry, PRIVATE_ENTRY, label="entry_detail-private"),
+    Row("portfolio:entry_detail", _trashed_entry,         (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), label="entry_detail-trashed"),
+    Row("portfolio:entry_edit", _shared_entry, OWNER_ONLY),
+    Row("portfolio:entry_edit", _private_entry, OWNER_ONLY, label="entry_edit-private"),
+    Row("portfolio:entry_delete", _shared_entry, OWNER_ONLY),
+    Row("portfolio:entry_share", _shared_entry, OWNER_ONLY_POST, POST, SHARE),
+    Row("portfolio:comment_create", _shared_entry,        (302, 302, 404, 404, 404, 302, 404, 302, 302, 302, 302, 404, 404), POST, COMMENT),
+    Row("portfolio:comment_create", _private_entry,       (302, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), POST, COMMENT, label="comment_create-private"),
+    Row("portfolio:trash", None, PUPIL_SPACE),
+    Row("portfolio:entry_restore", _trashed_entry, OWNER_ONLY_POST, POST),
+    Row("portfolio:attachment_download", _photo, SHARED_ENTRY),
+    Row("portfolio:attachment_thumbnail", _photo, SHARED_ENTRY),
+    # Deleting a file checks the entry's owner, not the pupil space: staff see
+    # the photo (403), the others do not (404).
+    Row("portfolio:attachment_delete", _photo,            (302, 302, 404, 404, 404, 403, 404, 403, 403, 403, 403, 404, 404), POST),
+    Row("portfolio:project", None, PUPIL_SPACE),
+    Row("portfolio:project_edit", None, PUPIL_SPACE),
+    Row("portfolio:self_assessment", None, PUPIL_SPACE),
+    Row("portfolio:project_share", None, PUPIL_SPACE_POST, POST, {"shared": "yes"}),
+    Row("portfolio:metier_search", None,                  (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
+    Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
+    Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
+    Row("classes:school_overview", _college,              (302, 403, 403, 403, 404, 403, 403, 200, 200, 200, 200, 404, 200)),
     # django-allauth's own account pages (local accounts)
-    "account_email":                         (None, OWN_ACCOUNT),
-    "account_change_password":               (None, OWN_ACCOUNT),
-    "account_set_password":                  (None, OWN_ACCOUNT),
-    "account_confirm_reauthentication_code": (None, OWN_ACCOUNT),
+    Row("account_email", None, OWN_ACCOUNT),
+    Row("account_change_password", None, OWN_ACCOUNT),
+    Row("account_set_password", None, OWN_ACCOUNT),
+    Row("account_confirm_reauthentication_code", None, OWN_ACCOUNT),
     # Re-authenticating asks for a password: SSO-only accounts have none ...
-    "account_reauthenticate":                (None, REAUTHENTICATION),
+    Row("account_reauthenticate", None, REAUTHENTICATION),
     # ... and by emailed code is off: password accounts are sent to the form above.
-    "account_request_reauthentication_code": (None, REAUTHENTICATION_BY_CODE),
-}
+    Row("account_request_reauthentication_code", None, REAUTHENTICATION_BY_CODE),
+]
 # fmt: on
+MATRIX_URL_NAMES = {row.url_name for row in MATRIX}
 
-ROWS = [
-    pytest.param(name, column, expected, id=f"{name}-{column}")
-    for name, (_, codes) in MATRIX.items()
-    for column, expected in zip(CAST, codes, strict=True)
+CASES = [
+    pytest.param(row, column, expected, id=f"{row.id}-{column}")
+    for row in MATRIX
+    for column, expected in zip(CAST, row.codes, strict=True)
 ]
 
 
-@pytest.mark.parametrize(("url_name", "who", "expected"), ROWS)
-def test_it_answers_each_role_as_the_matrix_says(world, url_name, who, expected):
-    build_kwargs, _codes = MATRIX[url_name]
-    url = reverse(url_name, kwargs=build_kwargs(world) if build_kwargs else None)
-    response = world.client_for(who).get(url)
+@pytest.mark.parametrize(("row", "who", "expected"), CASES)
+def test_it_answers_each_role_as_the_matrix_says(world, row, who, expected):
+    url = reverse(row.url_name, kwargs=row.kwargs(world) if row.kwargs else None)
+    client = world.client_for(who)
+    response = client.post(url, row.data) if row.method == POST else client.get(url)
     if who == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
