@@ -8,9 +8,8 @@ import random
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image, ImageDraw
-
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from classes.demo import build_demo_world
 from classes.models import SchoolYear, User

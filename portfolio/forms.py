@@ -86,6 +86,8 @@ class EntryForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.owner = owner
         self.draft = draft
+        # The model's own checks (title and date unless a draft) see the mode.
+        self.instance.is_draft = draft
         self.clean_uploads: list[CleanUpload] = []
         self.fields["title"].required = not draft
         self.fields["start_date"].required = not draft
