@@ -244,9 +244,14 @@ def test_delete_restore_and_purge(world, settings):
     services.entry_move_to_trash(by=lea, entry=entry)
     assert services.trash_purge() == 0
     later = timezone.now() + datetime.timedelta(days=settings.TRASH_RETENTION_DAYS + 1)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.trash_purge(now=later)
-        raise RuntimeError("the purge fails after deleting the rows")
+
+    def purge_then_fail():
+        with transaction.atomic():
+            services.trash_purge(now=later)
+            raise RuntimeError("the purge fails after deleting the rows")
+
+    with pytest.raises(RuntimeError):
+        purge_then_fail()
     assert all(default_storage.exists(name) for name in names)  # nothing committed
     with TestCase.captureOnCommitCallbacks(execute=True):
         assert services.trash_purge(now=later) == 2  # with the demo's trashed entry
