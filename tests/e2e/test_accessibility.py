@@ -5,6 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from classes.models import Class, School, User
+from portfolio.models import Entry
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -17,6 +18,7 @@ def _pages_for(alias: str) -> list[str]:
     class_3e_a = Class.objects.get(school=college, name="3e A")
     pupil = User.objects.get(username="eleve")
     account_pages = [reverse("account_email"), reverse("account_change_password")]
+    visit = Entry.objects.get(title="Visite de l'atelier du Garage des Tonkins")
     pages = {
         "anonymous": [reverse("account_login"), reverse("account_reset_password")],
         "eleve": [
@@ -25,12 +27,23 @@ def _pages_for(alias: str) -> list[str]:
             reverse("classes:class_detail", args=[class_3e_a.pk]),
             reverse("classes:my_classes"),  # a 403 page
             "/page-qui-n-existe-pas/",  # the 404 page
+            reverse("portfolio:entry_create"),
+            reverse("portfolio:entry_detail", args=[visit.pk]),
+            reverse("portfolio:entry_edit", args=[visit.pk]),
+            reverse("portfolio:entry_delete", args=[visit.pk]),
+            reverse("portfolio:home") + "?kind=forum",
+            reverse("portfolio:trash"),
+            reverse("portfolio:project"),
+            reverse("portfolio:project_edit"),
+            reverse("portfolio:self_assessment"),
             *account_pages,
         ],
         "prof": [
             reverse("classes:my_classes"),
             reverse("classes:class_detail", args=[class_3e_a.pk]),
             reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
+            reverse("portfolio:entry_detail", args=[visit.pk]),
+            reverse("portfolio:pupil_project", args=[pupil.pk]),
             *account_pages,
         ],
         "principal": [
