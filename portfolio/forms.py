@@ -1,6 +1,6 @@
 """Forms of the pupil space. Errors are shown next to the field that caused them."""
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -47,7 +47,7 @@ class EntryForm(forms.ModelForm):
         max_length=300,
         help_text=_("Separated by commas, for example: numérique, stage"),
     )
-    files = MultipleFileField(
+    uploads = MultipleFileField(
         label=_("Photos and documents"),
         required=False,
         help_text=_("Photos (JPEG, PNG, WebP), PDF, ODT or DOCX."),
@@ -88,12 +88,14 @@ class EntryForm(forms.ModelForm):
         self.draft = draft
         # The model's own checks (title and date unless a draft) see the mode.
         self.instance.is_draft = draft
-        self.clean_uploads: list[CleanUpload] = []
+        self.checked_uploads: list[CleanUpload] = []
         self.fields["title"].required = not draft
         self.fields["start_date"].required = not draft
         self.fields["kind"].initial = EntryKind.COMPANY_VISIT
         self.fields["interest"].required = False
-        self.fields["interest"].choices = list(Interest.choices)
+        cast(forms.ChoiceField, self.fields["interest"]).choices = list(
+            Interest.choices
+        )
         self.fields["visibility"].initial = Visibility.PRIVATE
         self.fields["day_count"].widget.attrs.update({"min": 1, "max": 60})
         if self.instance.pk and not self.is_bound:
@@ -110,8 +112,8 @@ class EntryForm(forms.ModelForm):
             )
         return names
 
-    def clean_files(self) -> list[UploadedFile]:
-        files: list[UploadedFile] = self.cleaned_data.get("files") or []
+    def clean_uploads(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data.get("uploads") or []
         if len(files) > MAX_FILES_PER_ENTRY:
             raise ValidationError(
                 _("Attach %(max)s files at most at once."),
@@ -127,11 +129,11 @@ class EntryForm(forms.ModelForm):
         if errors:
             raise ValidationError(errors)
         check_quota(cleaned, attachments_used_bytes(self.owner))
-        self.clean_uploads = cleaned
+        self.checked_uploads = cleaned
         return files
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", _("The end date cannot be before the start."))
@@ -183,7 +185,7 @@ class MetierLineForm(forms.Form):
         return code
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("rome_code") and not data.get("label", "").strip():
             self.add_error("label", _("Give the name of the métier too."))
         return data
@@ -194,7 +196,7 @@ class FormationLineForm(forms.Form):
     diploma = forms.CharField(label=_("Diploma"), max_length=120, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("diploma") and not data.get("label", "").strip():
             self.add_error("label", _("Give the name of the formation too."))
         return data
@@ -226,8 +228,14 @@ class TimelineFilterForm(forms.Form):
         self, *args: Any, years: list[tuple[int, str]], tags: list[str], **kw: Any
     ):
         super().__init__(*args, **kw)
-        self.fields["year"].choices = [("", _("All years")), *years]
-        self.fields["tag"].choices = [("", _("All tags")), *((t, t) for t in tags)]
+        cast(forms.ChoiceField, self.fields["year"]).choices = [
+            ("", _("All years")),
+            *years,
+        ]
+        cast(forms.ChoiceField, self.fields["tag"]).choices = [
+            ("", _("All tags")),
+            *((t, t) for t in tags),
+        ]
 
 
 class CommentForm(forms.Form):

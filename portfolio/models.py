@@ -33,7 +33,7 @@ class EntryKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-KIND_ICONS = {
+KIND_ICONS: dict[str, str] = {
     EntryKind.COMPANY_VISIT: "fr-icon-building-line",
     EntryKind.TRAINING_VISIT: "fr-icon-government-line",
     EntryKind.FORUM: "fr-icon-community-line",
@@ -69,7 +69,7 @@ STAGE_KINDS = frozenset(
     }
 )
 # The 3e observation sequence lasts at most 5 days, consecutive or not.
-MAX_DAYS = {EntryKind.OBSERVATION_STAGE: 5, EntryKind.SECONDE_STAGE: 10}
+MAX_DAYS: dict[str, int] = {EntryKind.OBSERVATION_STAGE: 5, EntryKind.SECONDE_STAGE: 10}
 
 
 class Visibility(models.TextChoices):

@@ -155,12 +155,12 @@ def _store_attachment(entry: Entry, upload: CleanUpload) -> list[str]:
         is_image=upload.is_image,
     )
     attachment.file.save(upload.name, ContentFile(upload.data), save=False)
-    written = [attachment.file.name]
+    written = [str(attachment.file.name)]
     if upload.thumbnail is not None:
         attachment.thumbnail.save(
             "thumbnail.jpg", ContentFile(upload.thumbnail), save=False
         )
-        written.append(attachment.thumbnail.name)
+        written.append(str(attachment.thumbnail.name))
     attachment.save()
     return written
 

@@ -4,11 +4,14 @@ Views stay thin: objects come from portfolio.permissions, writes go through
 portfolio.services, reads through portfolio.queries.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
+from django.forms import BaseFormSet
 from django.http import (
     FileResponse,
     Http404,
@@ -102,7 +105,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 def _entry_forms(
     request: HttpRequest, owner: User, entry: Entry, *, draft: bool
-) -> tuple[EntryForm, MetierFormSet, FormationFormSet]:
+) -> tuple[EntryForm, BaseFormSet, BaseFormSet]:
     bound = request.method == "POST"
     initial_metiers = (
         [{"label": m.label, "rome_code": m.rome_code} for m in entry.metiers.all()]
@@ -136,7 +139,7 @@ def _prefill(request: HttpRequest) -> dict[str, str]:
     return {"kind": kind} if kind in EntryKind.values else {}
 
 
-def _lines(formset: MetierFormSet | FormationFormSet, cls: type) -> list:
+def _lines(formset: BaseFormSet, cls: type) -> list[Any]:
     return [
         cls(**{k: v.strip() for k, v in data.items()})
         for data in formset.cleaned_data
@@ -156,7 +159,7 @@ def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse
                     metiers=_lines(metiers, services.MetierLine),
                     formations=_lines(formations, services.FormationLine),
                     tag_names=form.cleaned_data["tags"],
-                    uploads=form.clean_uploads,
+                    uploads=form.checked_uploads,
                     finish=not draft,
                 )
             except ValidationError as error:
@@ -231,7 +234,6 @@ def draft_autosave(request: HttpRequest) -> HttpResponse:
     form = EntryForm(request.POST, instance=entry, owner=owner, draft=True)
     metiers = MetierFormSet(request.POST, prefix="metiers")
     formations = FormationFormSet(request.POST, prefix="formations")
-    form.fields["files"].required = False
     saved = None
     if form.is_valid() and metiers.is_valid() and formations.is_valid():
         saved = services.entry_save(
@@ -549,7 +551,7 @@ def metier_search(request: HttpRequest) -> HttpResponse:
     authenticated_user(request)
     # htmx sends the métier field under its own name (metiers-0-label).
     term = request.GET.get("q") or next(
-        (value for key, value in request.GET.items() if key.endswith("label")), ""
+        (request.GET.get(key, "") for key in request.GET if key.endswith("label")), ""
     )
     term = term.strip()[:60]
     found = (

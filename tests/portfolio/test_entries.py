@@ -48,7 +48,7 @@ def test_a_pupil_records_a_company_visit_with_a_photo(world):
     client = world.client_for("pupil")
     response = client.post(
         reverse("portfolio:entry_create"),
-        {**entry_data(), "files": [files.photo_with_gps()]},
+        {**entry_data(), "uploads": [files.photo_with_gps()]},
     )
     assert response.status_code == 302
     entry = Entry.objects.get(title="Visite de la boulangerie")
@@ -129,12 +129,12 @@ def test_a_disguised_file_is_refused_in_french_and_nothing_is_stored(
     client = world.client_for("pupil")
     before = (Entry.objects.count(), Attachment.objects.count())
     response = client.post(
-        reverse("portfolio:entry_create"), {**entry_data(), "files": [upload()]}
+        reverse("portfolio:entry_create"), {**entry_data(), "uploads": [upload()]}
     )
     assert response.status_code == 422
     page = response.content.decode()
     assert message in page
-    assert 'id="id_files-errors"' in page
+    assert 'id="id_uploads-errors"' in page
     assert "choisissez à nouveau vos fichiers" in page
     assert (Entry.objects.count(), Attachment.objects.count()) == before
 
@@ -144,7 +144,10 @@ def test_the_quota_is_enforced(world):
     client = world.client_for("pupil")
     response = client.post(
         reverse("portfolio:entry_create"),
-        {**entry_data(), "files": [files.photo_with_gps(size=(600, 400), noisy=True)]},
+        {
+            **entry_data(),
+            "uploads": [files.photo_with_gps(size=(600, 400), noisy=True)],
+        },
     )
     assert response.status_code == 422
     assert "il ne reste que" in response.content.decode()
@@ -224,7 +227,7 @@ def test_delete_restore_and_purge(world, settings):
     client = world.client_for("pupil")
     client.post(
         reverse("portfolio:entry_create"),
-        {**entry_data(), "files": [files.photo_with_gps()]},
+        {**entry_data(), "uploads": [files.photo_with_gps()]},
     )
     entry = Entry.objects.get(title="Visite de la boulangerie")
     photo = entry.attachments.get()
