@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: run test install lint types migrations-check unit e2e browser messages compilemessages clean
+.PHONY: run test install lint types migrations-check unit e2e browser messages compilemessages clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,3 +63,7 @@ test: lint types migrations-check unit e2e
 
 clean:
 	rm -rf $(VENV) var db.sqlite3
+
+# Benchmarks print figures; they are not part of `make test`.
+bench: install
+	$(BIN)/python bench/timeline.py
