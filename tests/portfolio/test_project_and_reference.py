@@ -79,7 +79,9 @@ def test_the_competence_list_is_seeded_in_three_categories(db):
 def test_import_metiers_creates_and_updates(db, tmp_path):
     csv_file = tmp_path / "rome.csv"
     csv_file.write_text(
-        "label,rome_code,domain\nBoulanger-pâtissier,D1102,D\nSecrétariat médical,M1609,M\n",
+        "label,rome_code,domain\n"
+        "Boulanger-pâtissier,D1102,D\n"
+        "Secrétariat médical,M1609,M\n",
         encoding="utf-8",
     )
     out = io.StringIO()
