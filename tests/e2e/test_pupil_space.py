@@ -58,6 +58,12 @@ def test_a_pupil_records_shares_gets_feedback_deletes_and_restores(
     expect(card).to_be_visible()
     expect(card).to_contain_text("Privée")
     screenshot(page, "pupil-phone-timeline")
+    page.get_by_text("Chercher et filtrer").click()
+    page.get_by_label("Type").select_option("company_visit")
+    page.get_by_role("button", name="Appliquer").click()
+    expect(card).to_be_visible()
+    # Nothing is wider than the phone's screen, filters open.
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     card.get_by_role("link").click()
 
     # Share it and see who can read it now.
