@@ -12,15 +12,38 @@ Three kinds of functions, all taking the acting user first:
 Nothing is visible across schools, except to a platform administrator.
 """
 
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from classes.models import Class, School, StaffRole, User
 from classes.roles import roles_of
 
 AnyUser = User | AnonymousUser
+T = TypeVar("T", bound=Model)
+
+
+def get_checked(
+    user: AnyUser,
+    visible: QuerySet[T],
+    pk: int,
+    action: str,
+    checks: Mapping[str, Callable[[Any, Any], bool]],
+) -> T:
+    """The object `pk` among `visible`: 404 when the user may not see it, 403
+    when they see it but `action` is not allowed (or unknown)."""
+    found = visible.filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    check = checks.get(action)
+    if check is None or not check(user, found):
+        raise PermissionDenied
+    return found
+
 
 # Staff roles that administer a school (accounts, classes, year roll-over).
 SCHOOL_MANAGER_ROLES = frozenset(
@@ -124,22 +147,9 @@ SCHOOL_ACTIONS = {
 
 
 def get_class_for(user: AnyUser, pk: int, action: str) -> Class:
-    school_class = (
-        classes_visible_to(user).select_related("school", "year").filter(pk=pk).first()
-    )
-    if school_class is None:
-        raise Http404
-    check = CLASS_ACTIONS.get(action)
-    if check is None or not check(user, school_class):
-        raise PermissionDenied
-    return school_class
+    visible = classes_visible_to(user).select_related("school", "year")
+    return get_checked(user, visible, pk, action, CLASS_ACTIONS)
 
 
 def get_school_for(user: AnyUser, pk: int, action: str) -> School:
-    school = schools_visible_to(user).filter(pk=pk).first()
-    if school is None:
-        raise Http404
-    check = SCHOOL_ACTIONS.get(action)
-    if check is None or not check(user, school):
-        raise PermissionDenied
-    return school
+    return get_checked(user, schools_visible_to(user), pk, action, SCHOOL_ACTIONS)

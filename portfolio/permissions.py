@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from classes.models import Enrolment, SchoolYear, User
-from classes.permissions import AnyUser, pupils_visible_to
+from classes.permissions import AnyUser, get_checked, pupils_visible_to
 from portfolio.models import Attachment, Comment, Entry, Project, Visibility
 
 
@@ -83,6 +83,7 @@ def can_comment_entry(user: AnyUser, entry: Entry) -> bool:
     )
 
 
+PORTFOLIO_ACTIONS = {"view": can_view_portfolio, "edit": can_edit_portfolio}
 ENTRY_ACTIONS = {
     "view": can_view_entry,
     "edit": can_edit_entry,
@@ -92,32 +93,24 @@ ENTRY_ACTIONS = {
 
 def get_portfolio_owner_for(user: AnyUser, owner_pk: int, action: str) -> User:
     """The pupil whose portfolio is asked for (404 not visible, 403 not allowed)."""
-    owner = portfolio_owners_visible_to(user).filter(pk=owner_pk).first()
-    if owner is None:
-        raise Http404
-    check = {"view": can_view_portfolio, "edit": can_edit_portfolio}.get(action)
-    if check is None or not check(user, owner):
-        raise PermissionDenied
-    return owner
+    return get_checked(
+        user, portfolio_owners_visible_to(user), owner_pk, action, PORTFOLIO_ACTIONS
+    )
 
 
 def get_entry_for(user: AnyUser, pk: int, action: str) -> Entry:
-    entry = entries_visible_to(user).select_related("owner").filter(pk=pk).first()
-    if entry is None:
-        raise Http404
-    check = ENTRY_ACTIONS.get(action)
-    if check is None or not check(user, entry):
-        raise PermissionDenied
-    return entry
+    visible = entries_visible_to(user).select_related("owner")
+    return get_checked(user, visible, pk, action, ENTRY_ACTIONS)
 
 
 def get_trashed_entry_for(user: AnyUser, pk: int, action: str) -> Entry:
-    entry = trashed_entries_visible_to(user).filter(pk=pk).first()
-    if entry is None:
-        raise Http404
-    if action != "restore" or not can_restore_entry(user, entry):
-        raise PermissionDenied
-    return entry
+    return get_checked(
+        user,
+        trashed_entries_visible_to(user),
+        pk,
+        action,
+        {"restore": can_restore_entry},
+    )
 
 
 def attachments_visible_to(user: AnyUser) -> QuerySet[Attachment]:

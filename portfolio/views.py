@@ -249,9 +249,13 @@ def draft_autosave(request: HttpRequest) -> HttpResponse:
     )
 
 
-def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = authenticated_user(request)
-    entry = get_entry_for(user, pk, "view")
+def _entry_page(
+    request: HttpRequest,
+    user: User,
+    entry: Entry,
+    comment_form: CommentForm,
+    status: int = 200,
+) -> HttpResponse:
     entry = queries.with_timeline_data(Entry.objects.filter(pk=entry.pk)).get()
     is_owner = entry.owner_id == user.pk
     return render(
@@ -266,9 +270,16 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attachments": entry.attachments.all(),
             "formations": entry.formations.all(),
             "audience": entry_audience(entry) if is_owner else [],
-            "comment_form": CommentForm(),
+            "comment_form": comment_form,
         },
+        status=status,
     )
+
+
+def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = authenticated_user(request)
+    entry = get_entry_for(user, pk, "view")
+    return _entry_page(request, user, entry, CommentForm())
 
 
 @require_POST
@@ -337,23 +348,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(
             reverse("portfolio:entry_detail", args=[entry.pk]) + "#comments"
         )
-    entry = queries.with_timeline_data(Entry.objects.filter(pk=entry.pk)).get()
-    return render(
-        request,
-        "portfolio/entry_detail.html",
-        {
-            "entry": entry,
-            "is_owner": entry.owner_id == user.pk,
-            "can_edit": can_edit_entry(user, entry),
-            "can_comment": True,
-            "comments": entry.comments.select_related("author"),
-            "attachments": entry.attachments.all(),
-            "formations": entry.formations.all(),
-            "audience": entry_audience(entry) if entry.owner_id == user.pk else [],
-            "comment_form": form,
-        },
-        status=422,
-    )
+    return _entry_page(request, user, entry, form, status=422)
 
 
 def _file_response(
