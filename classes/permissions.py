@@ -138,7 +138,17 @@ def can_manage_school(user: AnyUser, school: School) -> bool:
     ).exists()
 
 
-CLASS_ACTIONS = {"view": can_view_class}
+def can_follow_class(user: AnyUser, school_class: Class) -> bool:
+    """Follow the pupils' progress: the class's teachers this year and the
+    school's educational team (not its pupils, not the platform admin)."""
+    roles = roles_of(user)
+    return (
+        school_class.pk in roles.taught_class_ids
+        or school_class.school_id in roles.team_school_ids
+    )
+
+
+CLASS_ACTIONS = {"view": can_view_class, "follow": can_follow_class}
 SCHOOL_ACTIONS = {
     "view": can_view_school,
     "view_overview": can_view_school_overview,

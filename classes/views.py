@@ -8,6 +8,7 @@ from classes import queries
 from classes.models import SchoolYear
 from classes.permissions import (
     authenticated_user,
+    can_follow_class,
     get_class_for,
     get_school_for,
     pupils_visible_to,
@@ -46,6 +47,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "pupils": pupils,
             "openable_pupil_ids": openable,
             "teachers": queries.class_teachers(school_class),
+            "can_follow": can_follow_class(user, school_class),
         },
     )
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 
 from classes.models import SchoolYear, school_year_start_for
 from portfolio.models import Attachment, Entry, EntryKind, Visibility
@@ -129,3 +129,54 @@ def owner_years(entries: QuerySet[Entry]) -> list[tuple[int, str]]:
         "-start_year"
     )
     return [(year.pk, str(year)) for year in years]
+
+
+@dataclass
+class PupilProgress:
+    pupil: Any
+    counts: dict[str, int] = field(default_factory=dict)
+    last_activity: Any = None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+# Columns of the progress table: kinds grouped the way a teacher counts them.
+PROGRESS_GROUPS = {
+    "visits": (EntryKind.COMPANY_VISIT, EntryKind.TRAINING_VISIT, EntryKind.OPEN_DAY),
+    "meetings": (EntryKind.FORUM, EntryKind.PROFESSIONAL_MEETING, EntryKind.INTERVIEW),
+    "stages": (
+        EntryKind.MINI_STAGE,
+        EntryKind.OBSERVATION_STAGE,
+        EntryKind.SECONDE_STAGE,
+        EntryKind.PFMP,
+        EntryKind.IMMERSION,
+    ),
+    "other": (EntryKind.CLASS_ACTIVITY, EntryKind.PERSONAL_RESEARCH, EntryKind.OTHER),
+}
+KIND_TO_GROUP = {
+    kind: group for group, kinds in PROGRESS_GROUPS.items() for kind in kinds
+}
+
+
+def class_progress(
+    pupils: list[Any], readable: QuerySet[Entry], year: SchoolYear | None
+) -> list[PupilProgress]:
+    """Entries this year per pupil and group of kinds, and the last activity,
+    counted only over `readable` (what the viewer may see): two queries."""
+    rows = {pupil.pk: PupilProgress(pupil=pupil) for pupil in pupils}
+    if year is None:
+        return list(rows.values())
+    counted = (
+        readable.filter(owner_id__in=rows, school_year=year)
+        .values("owner_id", "kind")
+        .annotate(n=Count("pk"), last=Max("start_date"))
+    )
+    for item in counted:
+        row = rows[item["owner_id"]]
+        group = KIND_TO_GROUP.get(item["kind"], "other")
+        row.counts[group] = row.counts.get(group, 0) + item["n"]
+        if row.last_activity is None or item["last"] > row.last_activity:
+            row.last_activity = item["last"]
+    return list(rows.values())

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
     path("parcours/", include("portfolio.urls")),
+    path("classes/", include("portfolio.staff_urls")),
     path("", include("classes.urls")),
     path("admin/", admin.site.urls),
 ]
