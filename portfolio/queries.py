@@ -155,7 +155,7 @@ PROGRESS_GROUPS = {
     ),
     "other": (EntryKind.CLASS_ACTIVITY, EntryKind.PERSONAL_RESEARCH, EntryKind.OTHER),
 }
-KIND_TO_GROUP = {
+KIND_TO_GROUP: dict[str, str] = {
     kind: group for group, kinds in PROGRESS_GROUPS.items() for kind in kinds
 }
 
