@@ -44,6 +44,8 @@ def _pages_for(alias: str) -> list[str]:
             reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
             reverse("portfolio:entry_detail", args=[visit.pk]),
             reverse("portfolio:pupil_project", args=[pupil.pk]),
+            reverse("staff:class_progress", args=[class_3e_a.pk]),
+            reverse("staff:class_progress", args=[class_3e_a.pk]) + "?tri=entries",
             *account_pages,
         ],
         "principal": [
