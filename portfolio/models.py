@@ -1,7 +1,6 @@
 """The pupil's portfolio: entries (traces) with métiers, formations, tags,
 attachments and comments, and the orientation project."""
 
-import datetime
 import uuid
 from pathlib import PurePosixPath
 
@@ -259,11 +258,6 @@ class Entry(models.Model):
             return None
         end = self.end_date or self.start_date
         return (end - self.start_date).days + 1
-
-    def purge_due(self, retention_days: int) -> bool:
-        return self.deleted_at is not None and self.deleted_at < timezone.now() - (
-            datetime.timedelta(days=retention_days)
-        )
 
 
 class EntryMetier(models.Model):

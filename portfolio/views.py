@@ -452,6 +452,13 @@ def _project_context(project: Project) -> dict[str, object]:
     }
 
 
+def _own_project(request: HttpRequest) -> tuple[User, Project]:
+    """The pupil and their project (opened on first visit), through the policy."""
+    owner = _pupil(request)
+    services.project_for(owner=owner)
+    return owner, get_project_for(owner, owner.pk, "edit")
+
+
 @require_GET
 def project(request: HttpRequest) -> HttpResponse:
     owner = _pupil(request)
@@ -464,8 +471,7 @@ def project(request: HttpRequest) -> HttpResponse:
 
 
 def project_edit(request: HttpRequest) -> HttpResponse:
-    owner = _pupil(request)
-    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    owner, current = _own_project(request)
     year = SchoolYear.objects.current()
     wish = current.wishes.filter(school_year=year).first()
     initial = {
@@ -495,8 +501,7 @@ def project_edit(request: HttpRequest) -> HttpResponse:
 
 
 def self_assessment(request: HttpRequest) -> HttpResponse:
-    owner = _pupil(request)
-    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    owner, current = _own_project(request)
     competences = list(Competence.objects.filter(is_active=True))
     form = SelfAssessmentForm(request.POST or None, competences=competences)
     if request.method == "POST" and form.is_valid():
@@ -513,8 +518,7 @@ def self_assessment(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def project_share(request: HttpRequest) -> HttpResponse:
-    owner = _pupil(request)
-    current = get_project_for(owner, services.project_for(owner=owner).owner_id, "edit")
+    owner, current = _own_project(request)
     shared = request.POST.get("shared") == "yes"
     services.project_set_sharing(by=owner, project=current, shared=shared)
     messages.success(
