@@ -324,6 +324,8 @@ class Comment(models.Model):
     )
     body = models.TextField(_("comment"), max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the pupil who owns the entry saw it (staff comments only).
+    read_by_owner_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -137,6 +137,17 @@ def comments_visible_to(user: AnyUser) -> QuerySet[Comment]:
     return Comment.objects.filter(entry__in=entries_visible_to(user))
 
 
+def unread_comments_for(user: AnyUser) -> QuerySet[Comment]:
+    """Staff comments on the user's own entries they have not seen yet."""
+    if not user.is_authenticated:
+        return Comment.objects.none()
+    return (
+        comments_visible_to(user)
+        .filter(entry__owner_id=user.pk, read_by_owner_at__isnull=True)
+        .exclude(author_id=user.pk)
+    )
+
+
 def entry_audience(entry: Entry) -> QuerySet[User]:
     """Who, besides the pupil, can read this entry now (nobody when private):
     the teachers of the pupil's class this year and their school's team."""

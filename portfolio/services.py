@@ -244,6 +244,17 @@ def comment_create(*, by: User, entry: Entry, body: str) -> Comment:
     return comment
 
 
+def comments_mark_read(*, by: User, entry: Entry) -> int:
+    """The pupil has seen the comments on their entry; returns how many were new."""
+    if entry.owner_id != by.pk:
+        return 0
+    return (
+        Comment.objects.filter(entry=entry, read_by_owner_at__isnull=True)
+        .exclude(author_id=by.pk)
+        .update(read_by_owner_at=timezone.now())
+    )
+
+
 def project_for(*, owner: User) -> Project:
     """The pupil's project, opened on first use."""
     project, _created = Project.objects.get_or_create(owner=owner)

@@ -61,6 +61,7 @@ from portfolio.permissions import (
     get_project_for,
     get_trashed_entry_for,
     trashed_entries_visible_to,
+    unread_comments_for,
 )
 
 
@@ -99,7 +100,17 @@ def home(request: HttpRequest) -> HttpResponse:
             "counts": queries.counts_by_kind(own, year),
             "has_entries": bool(groups) or own.exists(),
             "trash_count": trashed_entries_visible_to(owner).count(),
+            "unread_entries": _unread_entries(owner),
         },
+    )
+
+
+def _unread_entries(owner: User) -> list[Entry]:
+    """The pupil's entries with comments they have not read yet."""
+    return list(
+        entries_visible_to(owner)
+        .filter(pk__in=unread_comments_for(owner).values("entry"))
+        .order_by("-updated_at")[:10]
     )
 
 
@@ -279,6 +290,7 @@ def _entry_page(
 def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = authenticated_user(request)
     entry = get_entry_for(user, pk, "view")
+    services.comments_mark_read(by=user, entry=entry)
     return _entry_page(request, user, entry, CommentForm())
 
 

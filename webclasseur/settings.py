@@ -88,7 +88,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "classes.context_processors.spaces",
+                "webclasseur.context_processors.spaces",
             ],
         },
     },

@@ -1,3 +1,5 @@
+"""Template context for every page: the spaces in the header."""
+
 from dataclasses import dataclass
 
 from django.http import HttpRequest
@@ -6,6 +8,7 @@ from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
 from classes.roles import roles_of
+from portfolio.permissions import unread_comments_for
 
 
 @dataclass(frozen=True)
@@ -13,6 +16,7 @@ class Space:
     label: str | Promise
     url: str
     is_current: bool
+    unread: int = 0
 
 
 def spaces_for(request: HttpRequest) -> list[Space]:
@@ -27,8 +31,13 @@ def spaces_for(request: HttpRequest) -> list[Space]:
     for allowed, label, url_name in wanted:
         if allowed:
             url = reverse(url_name)
-            spaces.append(Space(label, url, request.path.startswith(url)))
+            unread = _unread_comments(request) if url_name == "portfolio:home" else 0
+            spaces.append(Space(label, url, request.path.startswith(url), unread))
     return spaces
+
+
+def _unread_comments(request: HttpRequest) -> int:
+    return unread_comments_for(request.user).count()
 
 
 def spaces(request: HttpRequest) -> dict[str, object]:
