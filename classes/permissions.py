@@ -148,7 +148,25 @@ def can_follow_class(user: AnyUser, school_class: Class) -> bool:
     )
 
 
-CLASS_ACTIONS = {"view": can_view_class, "follow": can_follow_class}
+def can_prepare_class_council(user: AnyUser, school_class: Class) -> bool:
+    """The conseil de classe synthesis: the class's professeur principal this
+    year, and the school's educational team."""
+    if not user.is_authenticated:
+        return False
+    if school_class.school_id in roles_of(user).team_school_ids:
+        return True
+    return school_class.teaching_assignments.filter(
+        teacher_id=user.pk,
+        is_principal=True,
+        school_class__year_id=roles_of(user).current_year_id,
+    ).exists()
+
+
+CLASS_ACTIONS = {
+    "view": can_view_class,
+    "follow": can_follow_class,
+    "prepare_council": can_prepare_class_council,
+}
 SCHOOL_ACTIONS = {
     "view": can_view_school,
     "view_overview": can_view_school_overview,

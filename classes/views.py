@@ -9,6 +9,7 @@ from classes.models import SchoolYear
 from classes.permissions import (
     authenticated_user,
     can_follow_class,
+    can_prepare_class_council,
     get_class_for,
     get_school_for,
     pupils_visible_to,
@@ -48,6 +49,7 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "openable_pupil_ids": openable,
             "teachers": queries.class_teachers(school_class),
             "can_follow": can_follow_class(user, school_class),
+            "can_prepare_council": can_prepare_class_council(user, school_class),
         },
     )
 

@@ -7,10 +7,17 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 
 from classes.models import SchoolYear, school_year_start_for
-from portfolio.models import Attachment, Entry, EntryKind, Visibility
+from portfolio.models import (
+    Attachment,
+    Comment,
+    Entry,
+    EntryKind,
+    EntryMetier,
+    Visibility,
+)
 
 SEARCHED_FIELDS = (
     "title",
@@ -180,3 +187,43 @@ def class_progress(
         if row.last_activity is None or item["last"] > row.last_activity:
             row.last_activity = item["last"]
     return list(rows.values())
+
+
+@dataclass
+class PupilSynthesis:
+    progress: PupilProgress
+    metiers: list[str] = field(default_factory=list)
+    last_comments: list[Any] = field(default_factory=list)
+
+
+def class_synthesis(
+    pupils: list[Any], readable: QuerySet[Entry], year: SchoolYear | None
+) -> list[PupilSynthesis]:
+    """Per pupil, for the conseil de classe: shared entries this year by kind
+    group, métiers discovered and the last three comments. Four queries."""
+    rows = [
+        PupilSynthesis(progress=row) for row in class_progress(pupils, readable, year)
+    ]
+    if year is None:
+        return rows
+    by_pupil = {row.progress.pupil.pk: row for row in rows}
+    this_year = readable.filter(owner_id__in=by_pupil, school_year=year)
+    metiers = (
+        EntryMetier.objects.filter(entry__in=this_year)
+        .values_list("entry__owner_id", "label")
+        .order_by("entry__owner_id", "label")
+        .distinct()
+    )
+    for owner_id, label in metiers:
+        by_pupil[owner_id].metiers.append(label)
+    comments = (
+        Comment.objects.filter(entry__in=this_year)
+        .exclude(author_id=F("entry__owner_id"))
+        .select_related("author", "entry")
+        .order_by("-created_at")
+    )
+    for comment in comments:
+        row = by_pupil[comment.entry.owner_id]
+        if len(row.last_comments) < 3:
+            row.last_comments.append(comment)
+    return rows

@@ -7,4 +7,5 @@ from portfolio import staff_views
 app_name = "staff"
 urlpatterns = [
     path("<int:pk>/suivi/", staff_views.class_progress, name="class_progress"),
+    path("<int:pk>/synthese/", staff_views.class_synthesis, name="class_synthesis"),
 ]

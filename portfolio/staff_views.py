@@ -46,3 +46,22 @@ def class_progress(request: HttpRequest, pk: int) -> HttpResponse:
             "without_entries": sum(1 for row in rows if not row.total),
         },
     )
+
+
+@require_GET
+def class_synthesis(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable page per pupil for the conseil de classe (shared entries only)."""
+    user = authenticated_user(request)
+    school_class = get_class_for(user, pk, "prepare_council")
+    year = SchoolYear.objects.current()
+    return render(
+        request,
+        "portfolio/class_synthesis.html",
+        {
+            "school_class": school_class,
+            "year": year,
+            "rows": queries.class_synthesis(
+                list(class_pupils(school_class)), entries_visible_to(user), year
+            ),
+        },
+    )

@@ -131,6 +131,8 @@ MATRIX = [
     Row("portfolio:project_share", None, PUPIL_SPACE_POST, POST, {"shared": "yes"}),
     Row("portfolio:metier_search", None,                  (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Row("staff:class_progress", _class_3e_a,              (302, 403, 403, 404, 404, 200, 404, 200, 200, 200, 200, 404, 403)),
+    # Only the professeur principal (prof, for 3e A) and the team.
+    Row("staff:class_synthesis", _class_3e_a,             (302, 403, 403, 404, 404, 200, 404, 200, 200, 200, 200, 404, 403)),
     Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
     Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
     Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),

@@ -46,6 +46,7 @@ def _pages_for(alias: str) -> list[str]:
             reverse("portfolio:pupil_project", args=[pupil.pk]),
             reverse("staff:class_progress", args=[class_3e_a.pk]),
             reverse("staff:class_progress", args=[class_3e_a.pk]) + "?tri=entries",
+            reverse("staff:class_synthesis", args=[class_3e_a.pk]),
             *account_pages,
         ],
         "principal": [
