@@ -58,6 +58,30 @@ def authenticated_user(request: HttpRequest) -> User:
     return request.user
 
 
+def can_use_pupil_space(user: AnyUser) -> bool:
+    """“Mon parcours”: pupils enrolled this year."""
+    return roles_of(user).is_pupil
+
+
+def can_use_teacher_space(user: AnyUser) -> bool:
+    """“Mes classes”: teachers with a class this year."""
+    return roles_of(user).is_teacher
+
+
+def can_use_school_space(user: AnyUser) -> bool:
+    """“Établissement”: educational teams, and the platform administrator."""
+    roles = roles_of(user)
+    return roles.is_team or roles.is_platform_admin
+
+
+def overview_schools_of(user: AnyUser) -> QuerySet[School]:
+    """The schools whose overview the user opens from “Établissement”."""
+    roles = roles_of(user)
+    if roles.is_platform_admin:
+        return School.objects.all()
+    return School.objects.filter(pk__in=roles.team_school_ids)
+
+
 def schools_visible_to(user: AnyUser) -> QuerySet[School]:
     """Schools the user belongs to this year (as pupil, teacher or team member)."""
     roles = roles_of(user)

@@ -10,17 +10,18 @@ from classes.permissions import (
     authenticated_user,
     can_follow_class,
     can_prepare_class_council,
+    can_use_school_space,
+    can_use_teacher_space,
     get_class_for,
     get_school_for,
+    overview_schools_of,
     pupils_visible_to,
-    schools_visible_to,
 )
-from classes.roles import roles_of
 
 
 def my_classes(request: HttpRequest) -> HttpResponse:
     """“Mes classes”: the classes the teacher teaches this year."""
-    if not roles_of(request.user).is_teacher:
+    if not can_use_teacher_space(request.user):
         raise PermissionDenied
     year = SchoolYear.objects.current()
     return render(
@@ -56,13 +57,9 @@ def class_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def school_home(request: HttpRequest) -> HttpResponse:
     """“Établissement”: straight to the school, or a choice for staff of several."""
-    roles = roles_of(request.user)
-    if not (roles.is_team or roles.is_platform_admin):
+    if not can_use_school_space(request.user):
         raise PermissionDenied
-    visible = schools_visible_to(request.user)
-    if not roles.is_platform_admin:
-        visible = visible.filter(pk__in=roles.team_school_ids)
-    schools = list(visible)
+    schools = list(overview_schools_of(request.user))
     if len(schools) == 1:
         return redirect("classes:school_overview", pk=schools[0].pk)
     return render(request, "classes/school_choice.html", {"schools": schools})

@@ -25,9 +25,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from classes.models import SchoolYear, User
-from classes.permissions import authenticated_user
+from classes.permissions import authenticated_user, can_use_pupil_space
 from classes.queries import enrolment_of
-from classes.roles import roles_of
 from portfolio import queries, services
 from portfolio.forms import (
     CommentForm,
@@ -68,7 +67,7 @@ from portfolio.permissions import (
 def _pupil(request: HttpRequest) -> User:
     """The logged-in pupil; the pupil space is for pupils only."""
     user = authenticated_user(request)
-    if not roles_of(user).is_pupil:
+    if not can_use_pupil_space(user):
         raise PermissionDenied
     return get_portfolio_owner_for(user, user.pk, "edit")
 

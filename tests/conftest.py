@@ -4,6 +4,7 @@ the real services (classes.demo), and a fixed cast of users to act as."""
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
+from django.utils import translation
 
 from classes.demo import COLLEGE_UAI
 from classes.models import Class, Enrolment, TeachingAssignment, User
@@ -34,6 +35,15 @@ def _static_files_from_the_apps(tmp_path_factory):
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         build_demo()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in French: a request that switched the thread to
+    English must not leak into the next test."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

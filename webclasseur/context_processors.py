@@ -7,7 +7,11 @@ from django.urls import reverse
 from django.utils.functional import Promise, SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from classes.roles import roles_of
+from classes.permissions import (
+    can_use_pupil_space,
+    can_use_school_space,
+    can_use_teacher_space,
+)
 from portfolio.permissions import unread_comments_for
 
 
@@ -21,11 +25,11 @@ class Space:
 
 def spaces_for(request: HttpRequest) -> list[Space]:
     """The spaces shown in the header, as the user's roles allow."""
-    roles = roles_of(request.user)
+    user = request.user
     wanted = [
-        (roles.is_pupil, _("My path"), "portfolio:home"),
-        (roles.is_teacher, _("My classes"), "classes:my_classes"),
-        (roles.is_team or roles.is_platform_admin, _("School"), "classes:school_home"),
+        (can_use_pupil_space(user), _("My path"), "portfolio:home"),
+        (can_use_teacher_space(user), _("My classes"), "classes:my_classes"),
+        (can_use_school_space(user), _("School"), "classes:school_home"),
     ]
     spaces = []
     for allowed, label, url_name in wanted:

@@ -10,19 +10,23 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from classes.roles import roles_of
+from classes.permissions import (
+    can_use_pupil_space,
+    can_use_school_space,
+    can_use_teacher_space,
+)
 
 logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """Send each user to their space; a pupil first, then teacher, then team."""
-    roles = roles_of(request.user)
-    if roles.is_pupil:
+    user = request.user
+    if can_use_pupil_space(user):
         return redirect("portfolio:home")
-    if roles.is_teacher:
+    if can_use_teacher_space(user):
         return redirect("classes:my_classes")
-    if roles.is_team or roles.is_platform_admin:
+    if can_use_school_space(user):
         return redirect("classes:school_home")
     return render(request, "home_no_space.html")
 
