@@ -48,25 +48,6 @@ KIND_ICONS: dict[str, str] = {
     EntryKind.PERSONAL_RESEARCH: "fr-icon-lightbulb-line",
     EntryKind.OTHER: "fr-icon-bookmark-line",
 }
-# Kinds that last several days: the form shows the end date and the day count.
-MULTI_DAY_KINDS = frozenset(
-    {
-        EntryKind.MINI_STAGE,
-        EntryKind.OBSERVATION_STAGE,
-        EntryKind.SECONDE_STAGE,
-        EntryKind.PFMP,
-        EntryKind.IMMERSION,
-    }
-)
-# Stages have a host organisation and a tutor.
-STAGE_KINDS = frozenset(
-    {
-        EntryKind.MINI_STAGE,
-        EntryKind.OBSERVATION_STAGE,
-        EntryKind.SECONDE_STAGE,
-        EntryKind.PFMP,
-    }
-)
 # The 3e observation sequence lasts at most 5 days, consecutive or not.
 MAX_DAYS: dict[str, int] = {EntryKind.OBSERVATION_STAGE: 5, EntryKind.SECONDE_STAGE: 10}
 
@@ -247,17 +228,6 @@ class Entry(models.Model):
     @property
     def is_shared(self) -> bool:
         return self.visibility == Visibility.SHARED
-
-    @property
-    def is_multi_day(self) -> bool:
-        return self.kind in MULTI_DAY_KINDS
-
-    @property
-    def calendar_days(self) -> int | None:
-        if self.start_date is None:
-            return None
-        end = self.end_date or self.start_date
-        return (end - self.start_date).days + 1
 
 
 class EntryMetier(models.Model):

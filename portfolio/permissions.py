@@ -177,6 +177,12 @@ def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     )
 
 
+def shared_project_of(user: AnyUser, owner_pk: int) -> Project | None:
+    """The pupil's project when it is shared and the user may see it: what the
+    staff pages show (the pupil's own unshared project is not part of them)."""
+    return projects_visible_to(user).filter(owner_id=owner_pk, is_shared=True).first()
+
+
 def get_project_for(user: AnyUser, owner_pk: int, action: str) -> Project:
     project = projects_visible_to(user).filter(owner_id=owner_pk).first()
     if project is None:

@@ -38,8 +38,6 @@ from portfolio.forms import (
     TimelineFilterForm,
 )
 from portfolio.models import (
-    MULTI_DAY_KINDS,
-    STAGE_KINDS,
     Competence,
     Entry,
     EntryKind,
@@ -59,6 +57,7 @@ from portfolio.permissions import (
     get_portfolio_owner_for,
     get_project_for,
     get_trashed_entry_for,
+    shared_project_of,
     trashed_entries_visible_to,
     unread_comments_for,
 )
@@ -204,8 +203,6 @@ def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse
             "formations": formations,
             "entry": entry,
             "drafts": drafts[:3],
-            "multi_day_kinds": [str(k) for k in MULTI_DAY_KINDS],
-            "stage_kinds": [str(k) for k in STAGE_KINDS],
         },
         status=422 if form.errors or metiers.total_error_count() else 200,
     )
@@ -393,7 +390,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
 def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_attachment_for(authenticated_user(request), pk, "view")
     if not attachment.thumbnail:
-        raise PermissionDenied
+        raise Http404  # documents have no thumbnail
     return _file_response(
         attachment.thumbnail,
         name=f"vignette-{attachment.pk}.jpg",
@@ -431,18 +428,9 @@ def pupil_portfolio(request: HttpRequest, pupil_pk: int) -> HttpResponse:
             "groups": queries.group_by_school_year(
                 list(queries.with_timeline_data(shared))
             ),
-            "project_shared": get_project_or_none(user, owner) is not None,
+            "project_shared": shared_project_of(user, owner.pk) is not None,
         },
     )
-
-
-def get_project_or_none(user: User, owner: User) -> Project | None:
-    """The pupil's project if it is shared with `user` (or is `user`'s own)."""
-    try:
-        project = get_project_for(user, owner.pk, "view")
-    except Http404:
-        return None
-    return project if project.is_shared or project.owner_id == user.pk else None
 
 
 def _project_context(project: Project) -> dict[str, object]:
@@ -545,8 +533,8 @@ def project_share(request: HttpRequest) -> HttpResponse:
 def pupil_project(request: HttpRequest, pupil_pk: int) -> HttpResponse:
     user = authenticated_user(request)
     owner = get_portfolio_owner_for(user, pupil_pk, "view")
-    shared = get_project_or_none(user, owner)
-    if shared is None or not shared.is_shared:
+    shared = shared_project_of(user, owner.pk)
+    if shared is None:
         raise Http404
     return render(
         request,

@@ -266,3 +266,20 @@ def test_purge_trash_command_reports(world):
     out = io.StringIO()
     call_command("purge_trash", stdout=out)
     assert "0 entries purged" in out.getvalue()
+
+
+def test_a_document_has_no_thumbnail_and_downloads_as_an_attachment(world):
+    client = world.client_for("pupil")
+    client.post(
+        reverse("portfolio:entry_create"), {**entry_data(), "uploads": [files.pdf()]}
+    )
+    document = Attachment.objects.get(original_name="convention.pdf")
+    thumbnail = client.get(
+        reverse("portfolio:attachment_thumbnail", args=[document.pk])
+    )
+    assert thumbnail.status_code == 404
+    download = client.get(reverse("portfolio:attachment_download", args=[document.pk]))
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment;")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert "sandbox" in download["Content-Security-Policy"]
