@@ -5,6 +5,7 @@ Deterministic: the same names, classes and accounts every time (only the
 school year follows today's date). `make run` loads it once; the tests use it.
 """
 
+import datetime
 import random
 import unicodedata
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from classes import services
+from classes.kinds import ActivityKind
 from classes.models import (
     Class,
     Level,
@@ -268,6 +270,9 @@ def build_demo_world() -> SchoolYear:
         _staff_school(school, accounts)
         _teach(school, classes, accounts, rng)
         _enrol_pupils(school, classes, accounts, rng)
+    _class_space(
+        accounts["prof"], Class.objects.get(school__uai=COLLEGE_UAI, name="3e A")
+    )
 
     admin = services.user_create(
         username="admin",
@@ -279,6 +284,69 @@ def build_demo_world() -> SchoolYear:
     admin.is_staff = admin.is_superuser = True
     admin.save(update_fields=["password", "is_staff", "is_superuser"])
     return year
+
+
+def _class_space(teacher: User, school_class: Class) -> None:
+    """3e A's space: two activities, a calendar, an announcement, a resource.
+    Dates follow today's, so the demo always has something to do and to record."""
+    today = timezone.localdate()
+    services.assignment_create(
+        by=teacher,
+        school_class=school_class,
+        title="Préparer la visite du lycée Marie-Curie",
+        kind=ActivityKind.TRAINING_VISIT,
+        instructions=(
+            "Avant la visite, regarde les formations du lycée sur le site de "
+            "l'Onisep et note trois questions à poser aux élèves de 2de.\n"
+            "Après la visite, raconte ce que tu as vu et dis si une formation "
+            "t'intéresse."
+        ),
+        opens_on=today - datetime.timedelta(days=3),
+        due_on=today + datetime.timedelta(days=12),
+    )
+    services.assignment_create(
+        by=teacher,
+        school_class=school_class,
+        title="Interroger un professionnel de ton entourage",
+        kind=ActivityKind.PROFESSIONAL_MEETING,
+        instructions=(
+            "Pose cinq questions à un adulte sur son métier : ce qu'il fait, "
+            "sa formation, ce qu'il aime, ce qui est difficile, un conseil."
+        ),
+        opens_on=today - datetime.timedelta(days=1),
+        due_on=today + datetime.timedelta(days=21),
+    )
+    services.class_event_create(
+        by=teacher,
+        school_class=school_class,
+        title="Visite de l'entreprise Boiron",
+        kind=ActivityKind.COMPANY_VISIT,
+        date=today - datetime.timedelta(days=6),
+        place="Boiron, Messimy",
+        description="Visite du laboratoire et de la chaîne de production.",
+    )
+    services.class_event_create(
+        by=teacher,
+        school_class=school_class,
+        title="Forum des métiers de Villeurbanne",
+        kind=ActivityKind.FORUM,
+        date=today + datetime.timedelta(days=18),
+        place="Palais du travail, Villeurbanne",
+    )
+    services.announcement_create(
+        by=teacher,
+        school_class=school_class,
+        body=(
+            "Rappel : la convention du stage d'observation est à rapporter "
+            "signée avant les vacances de Noël."
+        ),
+    )
+    services.class_resource_add(
+        by=teacher,
+        school_class=school_class,
+        description="Onisep : les fiches métiers",
+        url="https://www.onisep.fr/metier",
+    )
 
 
 def _staff_school(school: School, accounts: dict[str, User]) -> None:

@@ -1,15 +1,18 @@
 """Who is who in a school: users, schools, years, classes, enrolments and roles."""
 
 import datetime
+import uuid
+from pathlib import PurePosixPath
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from classes.kinds import KIND_ICONS, ActivityKind
 from classes.validators import validate_uai
 
 # The school year starts at the rentrée; from this day of August on, dates
@@ -280,3 +283,201 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} ({self.school.uai})"
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def open_on(self, day: datetime.date) -> "AssignmentQuerySet":
+        """Assignments the pupils can see on `day` (opened, whatever their state)."""
+        return self.filter(opens_on__lte=day)
+
+
+class Assignment(models.Model):
+    """An activity a teacher gives to a class, or to some of its pupils.
+
+    Pupils answer with entries of their portfolio (portfolio.Entry.assignment);
+    the entries stay theirs when the assignment changes or is deleted.
+    `version` grows at each save: a save made from an older version is refused,
+    so two teachers editing at once cannot overwrite each other.
+    """
+
+    school_class = models.ForeignKey(
+        Class,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("class"),
+    )
+    author = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="authored_assignments",
+        verbose_name=_("teacher"),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=ActivityKind.choices)
+    instructions = models.TextField(_("instructions"), max_length=5000)
+    opens_on = models.DateField(_("visible to pupils from"), default=timezone.localdate)
+    due_on = models.DateField(_("due date"))
+    answer_expected = models.BooleanField(
+        _("the pupils answer with an entry"), default=True
+    )
+    chosen_pupils = models.ManyToManyField(
+        User,
+        blank=True,
+        related_name="chosen_assignments",
+        verbose_name=_("pupils"),
+        help_text=_("Leave empty to give the activity to the whole class."),
+    )
+    is_closed = models.BooleanField(_("closed to answers"), default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(due_on__gte=F("opens_on")),
+                name="assignment_due_after_opening",
+                violation_error_message=_(
+                    "The due date cannot be before the opening date."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, "fr-icon-bookmark-line")
+
+
+class AssignmentSeen(models.Model):
+    """The pupil opened the assignment: it no longer counts as new for them."""
+
+    assignment = models.ForeignKey(
+        Assignment, on_delete=models.CASCADE, related_name="seen_by"
+    )
+    pupil = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assignment", "pupil"], name="assignment_seen_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil_id} saw {self.assignment_id}"
+
+
+def resource_path(instance: "ClassResource", filename: str) -> str:
+    """A random name: the teacher's file name is kept in the database only."""
+    suffix = PurePosixPath(filename).suffix.lower()
+    return f"resources/{uuid.uuid4().hex[:2]}/{uuid.uuid4().hex}{suffix}"
+
+
+class ClassResource(models.Model):
+    """A link or a file for the class, or for one of its assignments."""
+
+    school_class = models.ForeignKey(
+        Class, on_delete=models.CASCADE, related_name="resources"
+    )
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="resources",
+    )
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    description = models.CharField(_("short description"), max_length=200)
+    url = models.URLField(_("link"), blank=True, max_length=500)
+    file = models.FileField(upload_to=resource_path, max_length=200, blank=True)
+    original_name = models.CharField(_("file name"), max_length=150, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("class resource")
+        verbose_name_plural = _("class resources")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(url="") & ~Q(file="")) | (~Q(url="") & Q(file="")),
+                name="resource_is_a_link_or_a_file",
+                violation_error_message=_("Give either a link or a file."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Announcement(models.Model):
+    """A message from a teacher to the class."""
+
+    school_class = models.ForeignKey(
+        Class, on_delete=models.CASCADE, related_name="announcements"
+    )
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("announcement"), max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+class ClassEvent(models.Model):
+    """A planned activity of the class (a visit, a forum, an interview day).
+
+    Once it has happened, a teacher can record it for the class: each pupil
+    then gets a pre-filled draft entry in their own portfolio
+    (`recorded_at` is set; portfolio.Entry.class_event links the entries).
+    """
+
+    school_class = models.ForeignKey(
+        Class, on_delete=models.CASCADE, related_name="events"
+    )
+    author = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=30, choices=ActivityKind.choices)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place or organisation"), max_length=200, blank=True)
+    description = models.TextField(
+        _("what the class will do"), max_length=2000, blank=True
+    )
+    recorded_at = models.DateTimeField(
+        _("recorded for the pupils on"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "pk"]
+        verbose_name = _("class activity")
+        verbose_name_plural = _("class activities")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def icon(self) -> str:
+        return KIND_ICONS.get(self.kind, "fr-icon-bookmark-line")

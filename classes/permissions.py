@@ -17,10 +17,20 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
-from classes.models import Class, School, StaffRole, User
+from classes.models import (
+    Announcement,
+    Assignment,
+    Class,
+    ClassEvent,
+    ClassResource,
+    School,
+    StaffRole,
+    User,
+)
 from classes.roles import roles_of
 
 AnyUser = User | AnonymousUser
@@ -186,8 +196,15 @@ def can_prepare_class_council(user: AnyUser, school_class: Class) -> bool:
     ).exists()
 
 
+def can_teach_class(user: AnyUser, school_class: Class) -> bool:
+    """Give assignments, resources, announcements and activities to the class:
+    its teachers this year."""
+    return school_class.pk in roles_of(user).taught_class_ids
+
+
 CLASS_ACTIONS = {
     "view": can_view_class,
+    "teach": can_teach_class,
     "follow": can_follow_class,
     "prepare_council": can_prepare_class_council,
 }
@@ -205,3 +222,120 @@ def get_class_for(user: AnyUser, pk: int, action: str) -> Class:
 
 def get_school_for(user: AnyUser, pk: int, action: str) -> School:
     return get_checked(user, schools_visible_to(user), pk, action, SCHOOL_ACTIONS)
+
+
+def assignments_visible_to(user: AnyUser) -> QuerySet[Assignment]:
+    """Assignments the user may read.
+
+    A pupil sees the opened assignments of their class given to the whole class
+    or to them; teachers, the assignments of the classes they teach this year;
+    the educational team, those of their school.
+    """
+    roles = roles_of(user)
+    if roles.is_platform_admin:
+        return Assignment.objects.all()
+    if not user.is_authenticated:
+        return Assignment.objects.none()
+    chosen = Assignment.chosen_pupils.through.objects.filter(
+        assignment_id=OuterRef("pk")
+    )
+    for_pupil = (
+        Q(school_class_id__in=roles.pupil_class_ids)
+        & Q(opens_on__lte=timezone.localdate())
+        & (~Exists(chosen) | Exists(chosen.filter(user_id=user.pk)))
+    )
+    return Assignment.objects.filter(
+        for_pupil
+        | Q(school_class_id__in=roles.taught_class_ids)
+        | Q(school_class__school_id__in=roles.team_school_ids)
+    )
+
+
+def can_view_assignment(user: AnyUser, assignment: Assignment) -> bool:
+    return assignments_visible_to(user).filter(pk=assignment.pk).exists()
+
+
+def can_edit_assignment(user: AnyUser, assignment: Assignment) -> bool:
+    """Any teacher of the class this year edits, closes or deletes it."""
+    return assignment.school_class_id in roles_of(user).taught_class_ids
+
+
+def can_answer_assignment(user: AnyUser, assignment: Assignment) -> bool:
+    """A pupil it is given to, while it expects answers and is not closed."""
+    return (
+        assignment.answer_expected
+        and not assignment.is_closed
+        and assignment.school_class_id in roles_of(user).pupil_class_ids
+        and can_view_assignment(user, assignment)
+    )
+
+
+ASSIGNMENT_ACTIONS = {
+    "view": can_view_assignment,
+    "edit": can_edit_assignment,
+    "answer": can_answer_assignment,
+}
+
+
+def get_assignment_for(user: AnyUser, pk: int, action: str) -> Assignment:
+    visible = assignments_visible_to(user).select_related(
+        "school_class__school", "author"
+    )
+    return get_checked(user, visible, pk, action, ASSIGNMENT_ACTIONS)
+
+
+def class_resources_visible_to(user: AnyUser) -> QuerySet[ClassResource]:
+    """The resources of the classes the user sees; an assignment's resources
+    only with the assignment."""
+    return ClassResource.objects.filter(
+        school_class__in=classes_visible_to(user)
+    ).filter(
+        Q(assignment__isnull=True) | Q(assignment__in=assignments_visible_to(user))
+    )
+
+
+def _teaches_class_of(
+    user: AnyUser, obj: ClassResource | Announcement | ClassEvent
+) -> bool:
+    return obj.school_class_id in roles_of(user).taught_class_ids
+
+
+def get_class_resource_for(user: AnyUser, pk: int, action: str) -> ClassResource:
+    checks = {"view": lambda _user, _obj: True, "delete": _teaches_class_of}
+    return get_checked(user, class_resources_visible_to(user), pk, action, checks)
+
+
+def announcements_visible_to(user: AnyUser) -> QuerySet[Announcement]:
+    return Announcement.objects.filter(school_class__in=classes_visible_to(user))
+
+
+def get_announcement_for(user: AnyUser, pk: int, action: str) -> Announcement:
+    return get_checked(
+        user,
+        announcements_visible_to(user),
+        pk,
+        action,
+        {"delete": _teaches_class_of},
+    )
+
+
+def class_events_visible_to(user: AnyUser) -> QuerySet[ClassEvent]:
+    return ClassEvent.objects.filter(school_class__in=classes_visible_to(user))
+
+
+def can_record_class_event(user: AnyUser, event: ClassEvent) -> bool:
+    """Record a past activity for every pupil of the class, once."""
+    return (
+        _teaches_class_of(user, event)
+        and event.recorded_at is None
+        and event.date <= timezone.localdate()
+    )
+
+
+def get_class_event_for(user: AnyUser, pk: int, action: str) -> ClassEvent:
+    checks = {
+        "delete": _teaches_class_of,
+        "record": can_record_class_event,
+    }
+    visible = class_events_visible_to(user).select_related("school_class")
+    return get_checked(user, visible, pk, action, checks)

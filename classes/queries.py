@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from classes.models import (
     LEVEL_ORDER,
+    Assignment,
     Class,
     Enrolment,
     School,
@@ -15,7 +16,8 @@ from classes.models import (
     TeachingAssignment,
     User,
 )
-from classes.permissions import AnyUser, classes_visible_to
+from classes.permissions import AnyUser, assignments_visible_to, classes_visible_to
+from classes.roles import roles_of
 
 
 @dataclass(frozen=True)
@@ -113,4 +115,16 @@ def enrolment_of(pupil: User, year: SchoolYear | None) -> Enrolment | None:
         Enrolment.objects.filter(pupil=pupil, year=year)
         .select_related("school_class__school", "year")
         .first()
+    )
+
+
+def new_assignments_for(user: AnyUser) -> QuerySet[Assignment]:
+    """Open assignments given to the pupil that they have not opened yet."""
+    roles = roles_of(user)
+    if not roles.is_pupil:
+        return Assignment.objects.none()
+    return (
+        assignments_visible_to(user)
+        .filter(school_class_id__in=roles.pupil_class_ids, is_closed=False)
+        .exclude(seen_by__pupil_id=user.pk)
     )

@@ -5,12 +5,24 @@ operator acting from a management command (the demo seed, an import); every
 other caller is checked against the policy.
 """
 
+import datetime
+from collections.abc import Iterable
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from classes.models import (
+    Announcement,
+    Assignment,
+    AssignmentSeen,
     Class,
+    ClassEvent,
+    ClassResource,
     Enrolment,
     School,
     SchoolYear,
@@ -18,8 +30,9 @@ from classes.models import (
     TeachingAssignment,
     User,
 )
-from classes.permissions import can_manage_school
-from classes.roles import forget_roles
+from classes.permissions import can_manage_school, can_teach_class
+from classes.roles import forget_roles, roles_of
+from webclasseur.uploads import CleanUpload
 
 
 def _require_manager(by: User | None, school: School) -> None:
@@ -137,3 +150,272 @@ def staff_role_grant(
     staff_role.save()
     forget_roles(user)
     return staff_role
+
+
+@transaction.atomic
+def enrolment_move(*, by: User | None, pupil: User, to_class: Class) -> Enrolment:
+    """Move a pupil to another class of the same school year (mid-year change).
+
+    The pupil keeps their portfolio and their answers; from now on they appear
+    in the new class, and the old class's teachers no longer follow them.
+    """
+    _require_manager(by, to_class.school)
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .filter(pupil=pupil, year=to_class.year)
+        .first()
+    )
+    if enrolment is None:
+        raise ValidationError(
+            _("%(pupil)s is not enrolled this school year.") % {"pupil": pupil},
+            code="not_enrolled",
+        )
+    _require_manager(by, enrolment.school_class.school)
+    enrolment.school_class = to_class
+    enrolment.save(update_fields=["school_class"])
+    forget_roles(pupil)
+    return enrolment
+
+
+# --- The class space: assignments, resources, announcements, activities ----
+
+
+def _require_teacher(by: User, school_class: Class) -> None:
+    if not can_teach_class(by, school_class):
+        raise PermissionDenied
+
+
+def _check_pupils(school_class: Class, pupils: Iterable[User]) -> list[User]:
+    """Every chosen pupil must be in the class this year."""
+    pupils = list(pupils)
+    in_class = set(
+        Enrolment.objects.filter(
+            school_class=school_class, pupil__in=pupils
+        ).values_list("pupil_id", flat=True)
+    )
+    outside = [pupil for pupil in pupils if pupil.pk not in in_class]
+    if outside:
+        raise ValidationError(
+            {
+                "chosen_pupils": _(
+                    "%(names)s: not a pupil of %(class)s. Choose pupils of the class."
+                )
+                % {
+                    "names": ", ".join(str(pupil) for pupil in outside),
+                    "class": school_class,
+                }
+            },
+            code="pupil_outside_class",
+        )
+    return pupils
+
+
+def _check_assignment(assignment: Assignment, *, due_changed: bool) -> None:
+    errors: dict[str, str] = {}
+    if not assignment.instructions.strip():
+        errors["instructions"] = _(
+            "Write the instructions: the pupils need to know what to do."
+        )
+    if not assignment.title.strip():
+        errors["title"] = _("Give the activity a title.")
+    if due_changed and assignment.due_on and assignment.due_on < timezone.localdate():
+        errors["due_on"] = _("This due date is already past: choose a later day.")
+    if errors:
+        raise ValidationError(errors)
+    assignment.full_clean(exclude=["school_class", "author"])
+
+
+@transaction.atomic
+def assignment_create(
+    *,
+    by: User,
+    school_class: Class,
+    title: str,
+    kind: str,
+    instructions: str,
+    due_on: datetime.date,
+    opens_on: datetime.date | None = None,
+    answer_expected: bool = True,
+    pupils: Iterable[User] = (),
+) -> Assignment:
+    """Give an activity to the whole class, or to the chosen pupils of it."""
+    _require_teacher(by, school_class)
+    assignment = Assignment(
+        school_class=school_class,
+        author=by,
+        title=title.strip(),
+        kind=kind,
+        instructions=instructions.strip(),
+        opens_on=opens_on or timezone.localdate(),
+        due_on=due_on,
+        answer_expected=answer_expected,
+    )
+    chosen = _check_pupils(school_class, pupils)
+    _check_assignment(assignment, due_changed=True)
+    assignment.save()
+    assignment.chosen_pupils.set(chosen)
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(
+    *,
+    by: User,
+    assignment: Assignment,
+    version: int,
+    title: str,
+    kind: str,
+    instructions: str,
+    due_on: datetime.date,
+    opens_on: datetime.date,
+    answer_expected: bool,
+    pupils: Iterable[User] = (),
+) -> Assignment:
+    """Change an assignment; its answers stay as they are.
+
+    `version` is the one the teacher's form was made from: when another
+    teacher saved in between, nothing is written and the teacher is told.
+    """
+    _require_teacher(by, assignment.school_class)
+    current = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if current.version != version:
+        raise ValidationError(
+            _(
+                "Another teacher changed this activity while you were editing "
+                "it. Nothing was saved: reload the page to see their changes, "
+                "then make yours again."
+            ),
+            code="stale",
+        )
+    due_changed = due_on != current.due_on
+    assignment.title = title.strip()
+    assignment.kind = kind
+    assignment.instructions = instructions.strip()
+    assignment.due_on = due_on
+    assignment.opens_on = opens_on
+    assignment.answer_expected = answer_expected
+    chosen = _check_pupils(assignment.school_class, pupils)
+    _check_assignment(assignment, due_changed=due_changed)
+    assignment.version = current.version + 1
+    assignment.save()
+    assignment.chosen_pupils.set(chosen)
+    return assignment
+
+
+def assignment_set_closed(*, by: User, assignment: Assignment, closed: bool) -> None:
+    """A closed assignment takes no more answers; it can be reopened."""
+    _require_teacher(by, assignment.school_class)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        is_closed=closed, version=F("version") + 1, updated_at=timezone.now()
+    )
+    assignment.refresh_from_db()
+
+
+def assignment_mark_seen(*, by: User, assignment: Assignment) -> None:
+    """The pupil opened the assignment: it is no longer new for them."""
+    if assignment.school_class_id in roles_of(by).pupil_class_ids:
+        AssignmentSeen.objects.get_or_create(assignment=assignment, pupil=by)
+
+
+@transaction.atomic
+def class_resource_add(
+    *,
+    by: User,
+    school_class: Class,
+    description: str,
+    url: str = "",
+    upload: CleanUpload | None = None,
+    assignment: Assignment | None = None,
+) -> ClassResource:
+    """A link or a checked file (webclasseur.uploads) for the class or one of
+    its assignments. The file is removed again if the row cannot be written."""
+    _require_teacher(by, school_class)
+    if assignment is not None and assignment.school_class_id != school_class.pk:
+        raise PermissionDenied
+    resource = ClassResource(
+        school_class=school_class,
+        assignment=assignment,
+        author=by,
+        description=description.strip(),
+        url=url.strip(),
+    )
+    if not resource.description:
+        raise ValidationError(
+            {"description": _("Describe the resource in a few words.")}
+        )
+    if bool(resource.url) == (upload is not None):
+        raise ValidationError(
+            {"url": _("Give either a link or a file (one of the two).")}
+        )
+    written = ""
+    try:
+        if upload is not None:
+            resource.original_name = upload.name
+            resource.content_type = upload.content_type
+            resource.size = len(upload.data)
+            resource.file.save(upload.name, ContentFile(upload.data), save=False)
+            written = str(resource.file.name)
+        resource.full_clean(exclude=["school_class", "assignment", "author"])
+        resource.save()
+    except Exception:
+        if written:
+            default_storage.delete(written)
+        raise
+    return resource
+
+
+def class_resource_delete(*, by: User, resource: ClassResource) -> None:
+    _require_teacher(by, resource.school_class)
+    name = resource.file.name
+    with transaction.atomic():
+        resource.delete()
+        if name:
+            transaction.on_commit(lambda: default_storage.delete(name))
+
+
+def announcement_create(*, by: User, school_class: Class, body: str) -> Announcement:
+    _require_teacher(by, school_class)
+    announcement = Announcement(school_class=school_class, author=by, body=body.strip())
+    if not announcement.body:
+        raise ValidationError({"body": _("Write the announcement.")})
+    announcement.full_clean(exclude=["school_class", "author"])
+    announcement.save()
+    return announcement
+
+
+def announcement_delete(*, by: User, announcement: Announcement) -> None:
+    _require_teacher(by, announcement.school_class)
+    announcement.delete()
+
+
+def class_event_create(
+    *,
+    by: User,
+    school_class: Class,
+    title: str,
+    kind: str,
+    date: datetime.date,
+    place: str = "",
+    description: str = "",
+) -> ClassEvent:
+    """Put a planned activity (visit, forum, interview day) on the class calendar."""
+    _require_teacher(by, school_class)
+    event = ClassEvent(
+        school_class=school_class,
+        author=by,
+        title=title.strip(),
+        kind=kind,
+        date=date,
+        place=place.strip(),
+        description=description.strip(),
+    )
+    if not event.title:
+        raise ValidationError({"title": _("Give the activity a title.")})
+    event.full_clean(exclude=["school_class", "author"])
+    event.save()
+    return event
+
+
+def class_event_delete(*, by: User, event: ClassEvent) -> None:
+    _require_teacher(by, event.school_class)
+    event.delete()

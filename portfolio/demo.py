@@ -15,7 +15,7 @@ from classes.demo import build_demo_world
 from classes.models import SchoolYear, User
 from portfolio import services
 from portfolio.models import Entry, EntryKind, Interest, Visibility
-from portfolio.uploads import CleanUpload, clean_upload
+from webclasseur.uploads import CleanUpload, clean_upload
 
 DEMO_METIERS_CSV = Path(__file__).resolve().parent / "data" / "metiers_demo.csv"
 

@@ -20,8 +20,8 @@ from portfolio.models import (
     Visibility,
 )
 from portfolio.services import attachments_used_bytes
-from portfolio.uploads import CleanUpload, check_quota, clean_upload
 from portfolio.validators import validate_rome_code
+from webclasseur.uploads import CleanUpload, check_quota, clean_upload
 
 MAX_FILES_PER_ENTRY = 10
 
@@ -97,6 +97,12 @@ class EntryForm(forms.ModelForm):
             Interest.choices
         )
         self.fields["visibility"].initial = Visibility.PRIVATE
+        if self.instance.assignment_id is None:
+            cast(forms.ChoiceField, self.fields["visibility"]).choices = [
+                choice
+                for choice in Visibility.choices
+                if choice[0] != Visibility.TEACHER
+            ]
         self.fields["day_count"].widget.attrs.update({"min": 1, "max": 60})
         if self.instance.pk and not self.is_bound:
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())

@@ -11,49 +11,22 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from classes.models import Level, School, SchoolYear
+from classes.kinds import KIND_ICONS, ActivityKind
+from classes.models import Assignment, ClassEvent, Level, School, SchoolYear
 from portfolio.validators import validate_entry_date, validate_rome_code
 
-
-class EntryKind(models.TextChoices):
-    COMPANY_VISIT = "company_visit", _("Company visit")
-    TRAINING_VISIT = "training_visit", _("Visit of a lycée, CFA or higher education")
-    FORUM = "forum", _("Forum or carrefour des métiers")
-    PROFESSIONAL_MEETING = "professional_meeting", _("Meeting with a professional")
-    MINI_STAGE = "mini_stage", _("Mini-stage")
-    OBSERVATION_STAGE = "observation_stage", _("Observation stage (3e)")
-    SECONDE_STAGE = "seconde_stage", _("Stage de seconde")
-    PFMP = "pfmp", _("PFMP (work placement, lycée pro)")
-    OPEN_DAY = "open_day", _("Open day")
-    IMMERSION = "immersion", _("Immersion")
-    INTERVIEW = "interview", _("Orientation interview (EPO)")
-    CLASS_ACTIVITY = "class_activity", _("Class activity")
-    PERSONAL_RESEARCH = "personal_research", _("Personal research")
-    OTHER = "other", _("Other")
+# The kinds are shared with class assignments and events (classes.kinds).
+EntryKind = ActivityKind
 
 
-KIND_ICONS: dict[str, str] = {
-    EntryKind.COMPANY_VISIT: "fr-icon-building-line",
-    EntryKind.TRAINING_VISIT: "fr-icon-government-line",
-    EntryKind.FORUM: "fr-icon-community-line",
-    EntryKind.PROFESSIONAL_MEETING: "fr-icon-chat-3-line",
-    EntryKind.MINI_STAGE: "fr-icon-briefcase-line",
-    EntryKind.OBSERVATION_STAGE: "fr-icon-briefcase-fill",
-    EntryKind.SECONDE_STAGE: "fr-icon-briefcase-fill",
-    EntryKind.PFMP: "fr-icon-briefcase-fill",
-    EntryKind.OPEN_DAY: "fr-icon-calendar-event-line",
-    EntryKind.IMMERSION: "fr-icon-eye-line",
-    EntryKind.INTERVIEW: "fr-icon-chat-check-line",
-    EntryKind.CLASS_ACTIVITY: "fr-icon-book-2-line",
-    EntryKind.PERSONAL_RESEARCH: "fr-icon-lightbulb-line",
-    EntryKind.OTHER: "fr-icon-bookmark-line",
-}
 # The 3e observation sequence lasts at most 5 days, consecutive or not.
 MAX_DAYS: dict[str, int] = {EntryKind.OBSERVATION_STAGE: 5, EntryKind.SECONDE_STAGE: 10}
 
 
 class Visibility(models.TextChoices):
     PRIVATE = "private", _("Private: only me")
+    # Answers to an assignment only: the assignment's author, nobody else.
+    TEACHER = "teacher", _("Shared with the teacher who gave the activity")
     SHARED = "shared", _("Shared with my teachers and the educational team")
 
 
@@ -178,6 +151,31 @@ class Entry(models.Model):
         default=Visibility.PRIVATE,
     )
     is_draft = models.BooleanField(_("draft"), default=False)
+    # The assignment this entry answers; deleting the assignment only unlinks.
+    assignment = models.ForeignKey(
+        Assignment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers",
+        verbose_name=_("assignment"),
+    )
+    reviewed_at = models.DateTimeField(_("reviewed on"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The class activity this entry was pre-filled from (class-wide discovery).
+    class_event = models.ForeignKey(
+        ClassEvent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="entries",
+    )
     deleted_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -190,6 +188,11 @@ class Entry(models.Model):
         verbose_name_plural = _("entries")
         indexes = [models.Index(fields=["owner", "deleted_at", "-start_date"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "class_event"],
+                condition=Q(class_event__isnull=False),
+                name="entry_one_per_pupil_and_class_event",
+            ),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True)
                 | Q(start_date__isnull=True)
@@ -227,7 +230,8 @@ class Entry(models.Model):
 
     @property
     def is_shared(self) -> bool:
-        return self.visibility == Visibility.SHARED
+        """Someone besides the pupil may read it (once finished)."""
+        return self.visibility != Visibility.PRIVATE
 
 
 class EntryMetier(models.Model):

@@ -7,12 +7,15 @@ pupil's only. The project has its own sharing switch. Nothing is visible across
 schools. See classes/permissions.py for the shape of these functions.
 """
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from classes.models import Enrolment, SchoolYear, User
 from classes.permissions import AnyUser, get_checked, pupils_visible_to
+from classes.roles import roles_of
 from portfolio.models import Attachment, Comment, Entry, Project, Visibility
 
 
@@ -22,9 +25,15 @@ def portfolio_owners_visible_to(user: AnyUser) -> QuerySet[User]:
 
 
 def _staff_readable(user: AnyUser) -> Q:
-    """Shared, finished entries of the pupils the user follows (not their own)."""
+    """Finished entries of the pupils the user follows (not their own), shared
+    with all their staff, or answers shared with the user as the teacher who
+    gave the assignment."""
     return (
-        Q(visibility=Visibility.SHARED, is_draft=False)
+        (
+            Q(visibility=Visibility.SHARED)
+            | Q(visibility=Visibility.TEACHER, assignment__author_id=user.pk)
+        )
+        & Q(is_draft=False)
         & Q(owner__in=portfolio_owners_visible_to(user))
         & ~Q(owner_id=user.pk)
     )
@@ -83,11 +92,23 @@ def can_comment_entry(user: AnyUser, entry: Entry) -> bool:
     )
 
 
+def can_review_entry(user: AnyUser, entry: Entry) -> bool:
+    """Mark an answer as reviewed: a teacher of the assignment's class this
+    year, who can read the answer."""
+    return (
+        entry.assignment_id is not None
+        and entry.assignment is not None
+        and entry.assignment.school_class_id in roles_of(user).taught_class_ids
+        and can_comment_entry(user, entry)
+    )
+
+
 PORTFOLIO_ACTIONS = {"view": can_view_portfolio, "edit": can_edit_portfolio}
 ENTRY_ACTIONS = {
     "view": can_view_entry,
     "edit": can_edit_entry,
     "comment": can_comment_entry,
+    "review": can_review_entry,
 }
 
 
@@ -99,7 +120,7 @@ def get_portfolio_owner_for(user: AnyUser, owner_pk: int, action: str) -> User:
 
 
 def get_entry_for(user: AnyUser, pk: int, action: str) -> Entry:
-    visible = entries_visible_to(user).select_related("owner")
+    visible = entries_visible_to(user).select_related("owner", "assignment")
     return get_checked(user, visible, pk, action, ENTRY_ACTIONS)
 
 
@@ -153,18 +174,28 @@ def entry_audience(entry: Entry) -> QuerySet[User]:
     the teachers of the pupil's class this year and their school's team."""
     if not entry.is_shared or entry.is_draft or entry.deleted_at is not None:
         return User.objects.none()
-    enrolments = Enrolment.objects.filter(
-        pupil_id=entry.owner_id, year=SchoolYear.objects.current()
-    )
-    return (
-        User.objects.filter(
-            Q(teaching_assignments__school_class__in=enrolments.values("school_class"))
-            | Q(staff_roles__school__in=enrolments.values("school_class__school"))
+    if entry.visibility == Visibility.TEACHER:
+        if entry.assignment is None or entry.assignment.author_id is None:
+            return User.objects.none()
+        return User.objects.filter(pk=entry.assignment.author_id).filter(
+            pk__in=_staff_following(entry.owner_id)
         )
+    return (
+        User.objects.filter(pk__in=_staff_following(entry.owner_id))
         .exclude(pk=entry.owner_id)
-        .distinct()
         .order_by("last_name", "first_name")
     )
+
+
+def _staff_following(pupil_id: int) -> QuerySet[User, Any]:
+    """The pupil's teachers this year and their school's educational team."""
+    enrolments = Enrolment.objects.filter(
+        pupil_id=pupil_id, year=SchoolYear.objects.current()
+    )
+    return User.objects.filter(
+        Q(teaching_assignments__school_class__in=enrolments.values("school_class"))
+        | Q(staff_roles__school__in=enrolments.values("school_class__school"))
+    ).values("pk")
 
 
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:

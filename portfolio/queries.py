@@ -1,15 +1,24 @@
 """Read helpers for the pupil space. They start from querysets the policy
 produced and never widen them; each page costs a fixed number of queries."""
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, TextChoices
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from classes.models import SchoolYear, school_year_start_for
+from classes.models import (
+    Assignment,
+    AssignmentSeen,
+    SchoolYear,
+    User,
+    school_year_start_for,
+)
 from portfolio.models import (
     Attachment,
     Comment,
@@ -143,6 +152,8 @@ class PupilProgress:
     pupil: Any
     counts: dict[str, int] = field(default_factory=dict)
     last_activity: Any = None
+    assignments_given: int = 0
+    assignments_answered: int = 0
 
     @property
     def total(self) -> int:
@@ -168,13 +179,19 @@ KIND_TO_GROUP: dict[str, str] = {
 
 
 def class_progress(
-    pupils: list[Any], readable: QuerySet[Entry], year: SchoolYear | None
+    pupils: list[Any],
+    readable: QuerySet[Entry],
+    year: SchoolYear | None,
+    assignments: QuerySet[Assignment] | None = None,
 ) -> list[PupilProgress]:
-    """Entries this year per pupil and group of kinds, and the last activity,
-    counted only over `readable` (what the viewer may see): two queries."""
+    """Entries this year per pupil and group of kinds, the last activity, and
+    the class's assignments answered, counted only over `readable` (what the
+    viewer may see): a fixed number of queries, whatever the class size."""
     rows = {pupil.pk: PupilProgress(pupil=pupil) for pupil in pupils}
     if year is None:
         return list(rows.values())
+    if assignments is not None:
+        _count_assignments(rows, readable, assignments)
     counted = (
         readable.filter(owner_id__in=rows, school_year=year)
         .values("owner_id", "kind")
@@ -187,6 +204,36 @@ def class_progress(
         if row.last_activity is None or item["last"] > row.last_activity:
             row.last_activity = item["last"]
     return list(rows.values())
+
+
+def _count_assignments(
+    rows: dict[int, PupilProgress],
+    readable: QuerySet[Entry],
+    assignments: QuerySet[Assignment],
+) -> None:
+    expected = list(
+        assignments.filter(answer_expected=True).prefetch_related(
+            Prefetch(
+                "chosen_pupils",
+                queryset=User.objects.only("pk"),
+                to_attr="chosen",
+            )
+        )
+    )
+    for assignment in expected:
+        chosen = {pupil.pk for pupil in assignment.chosen} or rows.keys()
+        for pupil_id in chosen:
+            if pupil_id in rows:
+                rows[pupil_id].assignments_given += 1
+    answered = (
+        readable.filter(
+            owner_id__in=rows, assignment__in=[a.pk for a in expected], is_draft=False
+        )
+        .values("owner_id")
+        .annotate(n=Count("assignment_id", distinct=True))
+    )
+    for item in answered:
+        rows[item["owner_id"]].assignments_answered = item["n"]
 
 
 @dataclass
@@ -227,3 +274,107 @@ def class_synthesis(
         if len(row.last_comments) < 3:
             row.last_comments.append(comment)
     return rows
+
+
+class AssignmentStatus(TextChoices):
+    TODO = "todo", _("To do")
+    DRAFT = "draft", _("Started")
+    DONE = "done", _("Done")
+    LATE = "late", _("Late")
+    CLOSED = "closed", _("Closed")
+    INFO = "info", _("For information")
+
+
+STATUS_BADGES = {
+    AssignmentStatus.TODO: "fr-badge--info",
+    AssignmentStatus.DRAFT: "fr-badge--new",
+    AssignmentStatus.DONE: "fr-badge--success",
+    AssignmentStatus.LATE: "fr-badge--error",
+    AssignmentStatus.CLOSED: "",
+    AssignmentStatus.INFO: "",
+}
+
+
+@dataclass
+class PupilAssignment:
+    assignment: Assignment
+    answer: Entry | None
+    status: str
+    is_new: bool
+
+    @property
+    def status_label(self) -> str:
+        return str(AssignmentStatus(self.status).label)
+
+    @property
+    def badge(self) -> str:
+        return STATUS_BADGES[AssignmentStatus(self.status)]
+
+
+def assignment_status(
+    assignment: Assignment, answer: Entry | None, today: datetime.date
+) -> str:
+    if answer is not None and not answer.is_draft:
+        return AssignmentStatus.DONE
+    if not assignment.answer_expected:
+        return AssignmentStatus.INFO
+    if assignment.is_closed:
+        return AssignmentStatus.CLOSED
+    if assignment.due_on < today:
+        return AssignmentStatus.LATE
+    if answer is not None:
+        return AssignmentStatus.DRAFT
+    return AssignmentStatus.TODO
+
+
+def pupil_assignments(
+    pupil: Any, assignments: QuerySet[Assignment], own_entries: QuerySet[Entry]
+) -> list[PupilAssignment]:
+    """The pupil's assignments with their status and answer: three queries."""
+    today = timezone.localdate()
+    listed = list(
+        assignments.select_related("author").order_by("is_closed", "due_on", "pk")
+    )
+    answers: dict[int, Entry] = {}
+    for entry in own_entries.filter(assignment__in=[a.pk for a in listed]).order_by(
+        "is_draft", "-updated_at"
+    ):
+        answers.setdefault(entry.assignment_id, entry)  # type: ignore[arg-type]
+    seen = set(
+        AssignmentSeen.objects.filter(
+            pupil=pupil, assignment__in=[a.pk for a in listed]
+        ).values_list("assignment_id", flat=True)
+    )
+    return [
+        PupilAssignment(
+            assignment=assignment,
+            answer=answers.get(assignment.pk),
+            status=assignment_status(assignment, answers.get(assignment.pk), today),
+            is_new=assignment.pk not in seen,
+        )
+        for assignment in listed
+    ]
+
+
+@dataclass
+class AnswerRow:
+    pupil: Any
+    answer: Entry | None
+
+
+def assignment_answers(
+    assignment: Assignment, pupils: list[Any], readable: QuerySet[Entry]
+) -> list[AnswerRow]:
+    """Each pupil the assignment is given to, with the answer the viewer may
+    read (a private answer or a draft counts as no answer): two queries."""
+    chosen = set(assignment.chosen_pupils.values_list("pk", flat=True))
+    given = [pupil for pupil in pupils if not chosen or pupil.pk in chosen]
+    answers: dict[int, Entry] = {}
+    for entry in (
+        readable.filter(assignment=assignment)
+        .select_related("reviewed_by")
+        .annotate(comment_count=Count("comments", distinct=True))
+        .order_by("-updated_at")
+    ):
+        answers.setdefault(entry.owner_id, entry)
+    return [AnswerRow(pupil=pupil, answer=answers.get(pupil.pk)) for pupil in given]

@@ -16,7 +16,19 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from classes.models import Enrolment, SchoolYear, User, school_year_start_for
+from classes.models import (
+    Assignment,
+    ClassEvent,
+    Enrolment,
+    SchoolYear,
+    User,
+    school_year_start_for,
+)
+from classes.permissions import (
+    can_answer_assignment,
+    can_edit_assignment,
+    can_record_class_event,
+)
 from portfolio import permissions
 from portfolio.models import (
     Attachment,
@@ -33,7 +45,7 @@ from portfolio.models import (
     Visibility,
     Wish,
 )
-from portfolio.uploads import CleanUpload, check_quota
+from webclasseur.uploads import CleanUpload, check_quota
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +96,13 @@ def entry_save(
         if not permissions.can_edit_portfolio(by, by):
             raise PermissionDenied
         entry.owner = by
+        if entry.assignment is not None and not can_answer_assignment(
+            by, entry.assignment
+        ):
+            raise ValidationError(
+                _("This activity is closed: it takes no more answers."),
+                code="assignment_closed",
+            )
     elif not permissions.can_edit_entry(by, entry):
         raise PermissionDenied
     entry.is_draft = not finish
@@ -168,11 +187,18 @@ def _store_attachment(entry: Entry, upload: CleanUpload) -> list[str]:
 def entry_set_visibility(*, by: User, entry: Entry, visibility: str) -> Entry:
     if not permissions.can_edit_entry(by, entry):
         raise PermissionDenied
-    if visibility not in Visibility.values:
+    if visibility not in visibilities_for(entry):
         raise ValidationError(_("Unknown visibility."), code="visibility")
     entry.visibility = visibility
     entry.save(update_fields=["visibility", "updated_at"])
     return entry
+
+
+def visibilities_for(entry: Entry) -> list[str]:
+    """Sharing with the assigning teacher only makes sense for an answer."""
+    if entry.assignment_id is None:
+        return [Visibility.PRIVATE, Visibility.SHARED]
+    return list(Visibility.values)
 
 
 def entry_move_to_trash(*, by: User, entry: Entry) -> Entry:
@@ -365,3 +391,94 @@ def metiers_import(*, lines: Iterable[str]) -> tuple[int, int]:
             created += was_created
             updated += not was_created
     return created, updated
+
+
+# --- Answers to assignments and class-wide discoveries ---------------------
+
+
+def answer_of(*, pupil: User, assignment: Assignment) -> Entry | None:
+    """The pupil's current answer to the assignment (drafts included)."""
+    return (
+        Entry.objects.alive()
+        .filter(owner=pupil, assignment=assignment)
+        .order_by("-updated_at")
+        .first()
+    )
+
+
+def answer_draft_for(*, by: User, assignment: Assignment) -> Entry:
+    """A new, unsaved entry pre-filled from the assignment, shared with the
+    teacher who gave it (the pupil can change that before saving)."""
+    if not can_answer_assignment(by, assignment):
+        raise PermissionDenied
+    today = timezone.localdate()
+    return Entry(
+        owner=by,
+        assignment=assignment,
+        title=assignment.title,
+        kind=assignment.kind,
+        start_date=min(today, assignment.due_on),
+        visibility=Visibility.TEACHER,
+    )
+
+
+def entry_mark_reviewed(*, by: User, entry: Entry, reviewed: bool = True) -> Entry:
+    """The teacher has read the answer (or takes the mark back)."""
+    if not permissions.can_review_entry(by, entry):
+        raise PermissionDenied
+    entry.reviewed_at = timezone.now() if reviewed else None
+    entry.reviewed_by = by if reviewed else None
+    # Not through save(): updated_at tells when the pupil last changed it.
+    Entry.objects.filter(pk=entry.pk).update(
+        reviewed_at=entry.reviewed_at, reviewed_by=entry.reviewed_by
+    )
+    return entry
+
+
+@transaction.atomic
+def assignment_delete(*, by: User, assignment: Assignment) -> int:
+    """Delete the assignment; the pupils keep their answers as ordinary entries.
+
+    An answer shared with the assigning teacher only has nobody to be shared
+    with any more: it becomes private. Returns how many answers were unlinked.
+    """
+    if not can_edit_assignment(by, assignment):
+        raise PermissionDenied
+    answers = Entry.objects.filter(assignment=assignment)
+    answers.filter(visibility=Visibility.TEACHER).update(visibility=Visibility.PRIVATE)
+    count = answers.update(assignment=None)
+    assignment.delete()
+    return count
+
+
+@transaction.atomic
+def class_event_record(*, by: User, event: ClassEvent) -> int:
+    """Record a class activity once for the class: each pupil enrolled in it
+    gets a private draft entry, pre-filled, to complete with their own account.
+    The entries are the pupils' from then on. Returns how many were made."""
+    event = ClassEvent.objects.select_for_update().get(pk=event.pk)
+    if not can_record_class_event(by, event):
+        raise PermissionDenied
+    enrolments = Enrolment.objects.filter(school_class_id=event.school_class_id)
+    school_class = event.school_class
+    entries = [
+        Entry(
+            owner_id=enrolment.pupil_id,
+            title=event.title,
+            kind=event.kind,
+            start_date=event.date,
+            organisation_name=event.place[:200],
+            what_i_did=event.description,
+            school_year_id=school_class.year_id,
+            level=school_class.level,
+            school_id=school_class.school_id,
+            visibility=Visibility.PRIVATE,
+            is_draft=True,
+            class_event=event,
+        )
+        for enrolment in enrolments
+    ]
+    Entry.objects.bulk_create(entries)
+    event.recorded_at = timezone.now()
+    event.save(update_fields=["recorded_at"])
+    return len(entries)

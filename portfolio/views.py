@@ -22,10 +22,17 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from classes.models import SchoolYear, User
-from classes.permissions import authenticated_user, can_use_pupil_space
+from classes.models import Assignment, SchoolYear, User
+from classes.permissions import (
+    assignments_visible_to,
+    authenticated_user,
+    can_answer_assignment,
+    can_use_pupil_space,
+    get_assignment_for,
+)
 from classes.queries import enrolment_of
 from portfolio import queries, services
 from portfolio.forms import (
@@ -50,6 +57,7 @@ from portfolio.models import (
 from portfolio.permissions import (
     can_comment_entry,
     can_edit_entry,
+    can_review_entry,
     entries_visible_to,
     entry_audience,
     get_attachment_for,
@@ -99,6 +107,13 @@ def home(request: HttpRequest) -> HttpResponse:
             "has_entries": bool(groups) or own.exists(),
             "trash_count": trashed_entries_visible_to(owner).count(),
             "unread_entries": _unread_entries(owner),
+            "assignments": [
+                row
+                for row in queries.pupil_assignments(
+                    owner, assignments_visible_to(owner), own
+                )
+                if row.status not in {"done", "closed"}
+            ],
         },
     )
 
@@ -211,6 +226,17 @@ def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse
 def entry_create(request: HttpRequest) -> HttpResponse:
     owner = _pupil(request)
     entry = Entry(owner=owner)
+    assignment = _answered_assignment(request, owner)
+    if assignment is not None:
+        existing = services.answer_of(pupil=owner, assignment=assignment)
+        if existing is not None:
+            return redirect("portfolio:entry_edit", pk=existing.pk)
+        if not can_answer_assignment(owner, assignment):
+            messages.error(
+                request, _("This activity is closed: it takes no more answers.")
+            )
+            return redirect("staff:assignment_detail", pk=assignment.pk)
+        entry = services.answer_draft_for(by=owner, assignment=assignment)
     draft_pk = request.POST.get("draft_pk", "")
     if draft_pk.isdigit():
         # The page kept a draft while the pupil typed: finish that one.
@@ -218,6 +244,14 @@ def entry_create(request: HttpRequest) -> HttpResponse:
         if draft.is_draft:
             entry = draft
     return _save_entry(request, owner, entry)
+
+
+def _answered_assignment(request: HttpRequest, owner: User) -> Assignment | None:
+    """The assignment a new entry answers (`activite` in the query or form)."""
+    raw = request.POST.get("activite") or request.GET.get("activite", "")
+    if not raw.isdigit():
+        return None
+    return get_assignment_for(owner, int(raw), "view")
 
 
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -238,6 +272,10 @@ def draft_autosave(request: HttpRequest) -> HttpResponse:
     )
     if entry.pk and not entry.is_draft:
         return HttpResponse(status=204)  # finished entries are saved explicitly
+    if entry.pk is None:
+        assignment = _answered_assignment(request, owner)
+        if assignment is not None and can_answer_assignment(owner, assignment):
+            entry.assignment = assignment
     form = EntryForm(request.POST, instance=entry, owner=owner, draft=True)
     metiers = MetierFormSet(request.POST, prefix="metiers")
     formations = FormationFormSet(request.POST, prefix="formations")
@@ -273,6 +311,8 @@ def _entry_page(
             "is_owner": is_owner,
             "can_edit": can_edit_entry(user, entry),
             "can_comment": can_comment_entry(user, entry),
+            "can_review": can_review_entry(user, entry),
+            "visibilities": services.visibilities_for(entry),
             "comments": entry.comments.select_related("author"),
             "attachments": entry.attachments.all(),
             "formations": entry.formations.all(),
@@ -290,21 +330,39 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _entry_page(request, user, entry, CommentForm())
 
 
+SHARING_MESSAGES = {
+    Visibility.SHARED: _lazy(
+        "Entry shared with your teachers and the educational team."
+    ),
+    Visibility.TEACHER: _lazy("Entry shared with the teacher who gave the activity."),
+    Visibility.PRIVATE: _lazy("Entry private again: only you can see it."),
+}
+
+
 @require_POST
 def entry_share(request: HttpRequest, pk: int) -> HttpResponse:
     owner = _pupil(request)
     entry = get_entry_for(owner, pk, "edit")
-    shared = request.POST.get("visibility") == Visibility.SHARED
-    services.entry_set_visibility(
-        by=owner,
-        entry=entry,
-        visibility=Visibility.SHARED if shared else Visibility.PRIVATE,
-    )
+    visibility = request.POST.get("visibility", "")
+    try:
+        services.entry_set_visibility(by=owner, entry=entry, visibility=visibility)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, SHARING_MESSAGES[Visibility(visibility)])
+    return redirect("portfolio:entry_detail", pk=entry.pk)
+
+
+@require_POST
+def entry_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The teacher marks an answer as reviewed (or takes the mark back)."""
+    user = authenticated_user(request)
+    entry = get_entry_for(user, pk, "review")
+    reviewed = request.POST.get("reviewed") != "0"
+    services.entry_mark_reviewed(by=user, entry=entry, reviewed=reviewed)
     messages.success(
         request,
-        _("Entry shared with your teachers and the educational team.")
-        if shared
-        else _("Entry private again: only you can see it."),
+        _("Answer marked as reviewed.") if reviewed else _("Review mark removed."),
     )
     return redirect("portfolio:entry_detail", pk=entry.pk)
 

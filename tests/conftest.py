@@ -7,7 +7,8 @@ from django.test import Client, override_settings
 from django.utils import translation
 
 from classes.demo import COLLEGE_UAI
-from classes.models import Class, Enrolment, TeachingAssignment, User
+from classes.models import Assignment, Class, Enrolment, TeachingAssignment, User
+from portfolio import services as portfolio_services
 from portfolio.demo import build_demo
 from portfolio.models import Entry
 
@@ -76,6 +77,7 @@ class World:
                     school_class=self.college_class("6e A"), is_principal=True
                 ).teacher
             ),
+            "other_school_teacher": lambda: User.objects.get(username="lycee.prof"),
             "head": lambda: User.objects.get(username="principal"),
             "cpe": lambda: User.objects.get(username="cpe"),
             "psyen": lambda: User.objects.get(username="psyen"),
@@ -84,6 +86,16 @@ class World:
             "platform_admin": lambda: User.objects.get(username="admin"),
         }
         return lookups[alias]()
+
+    def assignment(self, title: str) -> Assignment:
+        return Assignment.objects.get(title=title)
+
+    def answer_of_lea(self) -> Entry:
+        """Léa's answer to the lycée visit assignment, made through the services."""
+        lea = User.objects.get(username="eleve")
+        assignment = self.assignment("Préparer la visite du lycée Marie-Curie")
+        entry = portfolio_services.answer_draft_for(by=lea, assignment=assignment)
+        return portfolio_services.entry_save(by=lea, entry=entry)
 
     def entry(self, title: str) -> Entry:
         """One of the demo entries, by title (trash included)."""

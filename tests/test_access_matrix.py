@@ -27,6 +27,7 @@ CAST = (
     "other_school_pupil",
     "teacher",
     "other_teacher",
+    "other_school_teacher",
     "head",
     "cpe",
     "psyen",
@@ -65,6 +66,27 @@ def _photo(world):
     return {"pk": entry.attachments.get().pk}
 
 
+def _assignment(world):
+    return {"pk": world.assignment("Préparer la visite du lycée Marie-Curie").pk}
+
+
+def _answer(world):
+    """Léa's answer to the assignment, shared with its teacher only."""
+    return {"pk": world.answer_of_lea().pk}
+
+
+def _resource(world):
+    return {"pk": world.college_class("3e A").resources.get().pk}
+
+
+def _announcement(world):
+    return {"pk": world.college_class("3e A").announcements.get().pk}
+
+
+def _past_event(world):
+    return {"pk": world.college_class("3e A").events.get(title__startswith="Visite").pk}
+
+
 GET, POST = "GET", "POST"
 COMMENT = {"body": "Bien vu."}
 SHARE = {"visibility": "private"}
@@ -86,57 +108,80 @@ class Row:
 
 # fmt: off
 # Demo accounts have a password; the other pupils and teachers are SSO-only.
-#                              anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
-REAUTHENTICATION =           (302, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200, 200, 200)
-REAUTHENTICATION_BY_CODE =   (302, 302, 403, 403, 302, 302, 403, 302, 302, 302, 302, 302, 302)
-OWN_ACCOUNT =                (302, *[SELF] * 12)
+#                              anon pupil mate ocls osch tchr otch osct head cpe  psy  doc  oshd admin
+REAUTHENTICATION =           (302, 200, 403, 403, 200, 200, 403, 200, 200, 200, 200, 200, 200, 200)
+REAUTHENTICATION_BY_CODE =   (302, 302, 403, 403, 302, 302, 403, 302, 302, 302, 302, 302, 302, 302)
+OWN_ACCOUNT =                (302, *[SELF] * 13)
 # The pupil space: every pupil has their own; staff are not pupils.
-PUPIL_SPACE =                (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403)
-PUPIL_SPACE_POST =           (302, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403, 403, 403)
+PUPIL_SPACE =                (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403)
+PUPIL_SPACE_POST =           (302, 302, 302, 302, 302, 403, 403, 403, 403, 403, 403, 403, 403, 403)
 # Léa's shared entry: her teachers and her school's team read it.
-SHARED_ENTRY =               (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)
-PRIVATE_ENTRY =              (302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+SHARED_ENTRY =               (302, 200, 404, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 404)
+PRIVATE_ENTRY =              (302, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404)
+# The class space of 3e A: its pupils, its teachers, the school's team.
+CLASS_VIEW =                 (302, 200, 200, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 200)
+# What only the class's teachers do: the others who see the class get 403.
+CLASS_TEACH =                (302, 403, 403, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 403)
+CLASS_TEACH_POST =           (302, 403, 403, 404, 404, 302, 404, 404, 403, 403, 403, 403, 404, 403)
 # Changing an entry happens in the pupil space: other pupils get 404, staff
 # (who are not pupils) 403 before any entry is looked up.
-OWNER_ONLY =                 (302, 200, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403)
-OWNER_ONLY_POST =            (302, 302, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403)
+OWNER_ONLY =                 (302, 200, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403)
+OWNER_ONLY_POST =            (302, 302, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403)
 
 MATRIX = [
-    #                                                      anon pupil mate ocls osch tchr otch head cpe  psy  doc  oshd admin
-    Row("home", None,                                     (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
+    #                                                      anon pupil mate ocls osch tchr otch osct head cpe  psy  doc  oshd admin
+    Row("home", None,                                     (302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302)),
     Row("portfolio:home", None, PUPIL_SPACE),
-    Row("portfolio:pupil_portfolio", _pupil,              (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
-    Row("portfolio:pupil_project", _pupil,                (302, 200, 404, 404, 404, 200, 404, 200, 200, 200, 200, 404, 404)),
+    Row("portfolio:pupil_portfolio", _pupil,              (302, 200, 404, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 404)),
+    Row("portfolio:pupil_project", _pupil,                (302, 200, 404, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 404)),
     Row("portfolio:entry_create", None, PUPIL_SPACE),
-    Row("portfolio:draft_autosave", None,                 (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403), POST),
+    Row("portfolio:draft_autosave", None,                 (302, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403), POST),
     Row("portfolio:entry_detail", _shared_entry, SHARED_ENTRY, label="entry_detail-shared"),
     Row("portfolio:entry_detail", _private_entry, PRIVATE_ENTRY, label="entry_detail-private"),
-    Row("portfolio:entry_detail", _trashed_entry,         (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), label="entry_detail-trashed"),
+    Row("portfolio:entry_detail", _trashed_entry,         (302, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), label="entry_detail-trashed"),
     Row("portfolio:entry_edit", _shared_entry, OWNER_ONLY),
     Row("portfolio:entry_edit", _private_entry, OWNER_ONLY, label="entry_edit-private"),
     Row("portfolio:entry_delete", _shared_entry, OWNER_ONLY),
     Row("portfolio:entry_share", _shared_entry, OWNER_ONLY_POST, POST, SHARE),
-    Row("portfolio:comment_create", _shared_entry,        (302, 302, 404, 404, 404, 302, 404, 302, 302, 302, 302, 404, 404), POST, COMMENT),
-    Row("portfolio:comment_create", _private_entry,       (302, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), POST, COMMENT, label="comment_create-private"),
+    Row("portfolio:comment_create", _shared_entry,        (302, 302, 404, 404, 404, 302, 404, 404, 302, 302, 302, 302, 404, 404), POST, COMMENT),
+    Row("portfolio:comment_create", _private_entry,       (302, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), POST, COMMENT, label="comment_create-private"),
     Row("portfolio:trash", None, PUPIL_SPACE),
     Row("portfolio:entry_restore", _trashed_entry, OWNER_ONLY_POST, POST),
     Row("portfolio:attachment_download", _photo, SHARED_ENTRY),
     Row("portfolio:attachment_thumbnail", _photo, SHARED_ENTRY),
     # Deleting a file checks the entry's owner, not the pupil space: staff see
     # the photo (403), the others do not (404).
-    Row("portfolio:attachment_delete", _photo,            (302, 302, 404, 404, 404, 403, 404, 403, 403, 403, 403, 404, 404), POST),
+    Row("portfolio:attachment_delete", _photo,            (302, 302, 404, 404, 404, 403, 404, 404, 403, 403, 403, 403, 404, 404), POST),
     Row("portfolio:project", None, PUPIL_SPACE),
     Row("portfolio:project_edit", None, PUPIL_SPACE),
     Row("portfolio:self_assessment", None, PUPIL_SPACE),
     Row("portfolio:project_share", None, PUPIL_SPACE_POST, POST, {"shared": "yes"}),
-    Row("portfolio:metier_search", None,                  (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
-    Row("staff:class_progress", _class_3e_a,              (302, 403, 403, 404, 404, 200, 404, 200, 200, 200, 200, 404, 403)),
+    Row("portfolio:metier_search", None,                  (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Row("staff:class_progress", _class_3e_a,              (302, 403, 403, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 403)),
     # Only the professeur principal (prof, for 3e A) and the team.
-    Row("staff:class_synthesis", _class_3e_a,             (302, 403, 403, 404, 404, 200, 404, 200, 200, 200, 200, 404, 403)),
-    Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 403, 403, 403, 403, 403, 403)),
-    Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 200, 200, 200, 200, 404, 200)),
-    Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
-    Row("classes:school_overview", _college,              (302, 403, 403, 403, 404, 403, 403, 200, 200, 200, 200, 404, 200)),
+    Row("staff:class_synthesis", _class_3e_a,             (302, 403, 403, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 403)),
+    # Assignments and the class space (3e A, given by prof).
+    Row("staff:assignment_detail", _assignment, CLASS_VIEW),
+    Row("classes:assignment_create", _class_3e_a, CLASS_TEACH),
+    Row("classes:assignment_edit", _assignment, CLASS_TEACH),
+    Row("classes:assignment_close", _assignment, CLASS_TEACH_POST, POST, {"closed": "1"}),
+    Row("staff:assignment_delete", _assignment, CLASS_TEACH),
+    Row("classes:resource_create", _class_3e_a, CLASS_TEACH),
+    # A link resource: the ones who see it are sent on to the link.
+    Row("classes:resource_download", _resource,           (302, 302, 302, 404, 404, 302, 404, 404, 302, 302, 302, 302, 404, 302)),
+    Row("classes:resource_delete", _resource, CLASS_TEACH_POST, POST),
+    Row("classes:announcement_create", _class_3e_a, CLASS_TEACH_POST, POST, {"body": "Sortie lundi."}),
+    Row("classes:announcement_delete", _announcement, CLASS_TEACH_POST, POST),
+    Row("classes:event_create", _class_3e_a, CLASS_TEACH),
+    Row("classes:event_delete", _past_event, CLASS_TEACH_POST, POST),
+    Row("staff:event_record", _past_event, CLASS_TEACH_POST, POST),
+    # Léa's answer shared with the assigning teacher only: not the team.
+    Row("portfolio:entry_detail", _answer,                (302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404), label="entry_detail-answer"),
+    Row("portfolio:entry_review", _answer,                (302, 403, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404, 404), POST),
+    Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
+    Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 200)),
+    Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
+    Row("classes:school_overview", _college,              (302, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 200)),
     # django-allauth's own account pages (local accounts)
     Row("account_email", None, OWN_ACCOUNT),
     Row("account_change_password", None, OWN_ACCOUNT),

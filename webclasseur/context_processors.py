@@ -12,6 +12,7 @@ from classes.permissions import (
     can_use_school_space,
     can_use_teacher_space,
 )
+from classes.queries import new_assignments_for
 from portfolio.permissions import unread_comments_for
 
 
@@ -21,6 +22,7 @@ class Space:
     url: str
     is_current: bool
     unread: int = 0
+    new_assignments: int = 0
 
 
 def spaces_for(request: HttpRequest) -> list[Space]:
@@ -35,13 +37,17 @@ def spaces_for(request: HttpRequest) -> list[Space]:
     for allowed, label, url_name in wanted:
         if allowed:
             url = reverse(url_name)
-            unread = _unread_comments(request) if url_name == "portfolio:home" else 0
-            spaces.append(Space(label, url, request.path.startswith(url), unread))
+            is_pupil_space = url_name == "portfolio:home"
+            spaces.append(
+                Space(
+                    label,
+                    url,
+                    request.path.startswith(url),
+                    unread_comments_for(user).count() if is_pupil_space else 0,
+                    new_assignments_for(user).count() if is_pupil_space else 0,
+                )
+            )
     return spaces
-
-
-def _unread_comments(request: HttpRequest) -> int:
-    return unread_comments_for(request.user).count()
 
 
 def spaces(request: HttpRequest) -> dict[str, object]:

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from PIL import Image
 
-from portfolio.uploads import check_name, clean_upload
 from tests.portfolio import files
+from webclasseur.uploads import check_name, clean_upload
 
 
 def test_a_photo_is_re_encoded_without_exif_or_gps():

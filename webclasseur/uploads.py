@@ -1,4 +1,4 @@
-"""Checking and cleaning the files pupils attach to their entries.
+"""Checking and cleaning uploaded files: pupils' attachments and class resources.
 
 A file is accepted only when its name is plain, its size fits, its bytes are
 what its extension says (libmagic), and — for images — Pillow can decode it;
