@@ -6,6 +6,7 @@ import re
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from classes import services as class_services
 from classes.models import Level, SchoolYear
@@ -60,9 +61,23 @@ def test_it_sorts_by_total(world):
 
 
 def test_queries_do_not_grow_with_pupils_or_entries(world):
-    """35 pupils × 60 entries cost the same queries as the demo class."""
+    """35 pupils × 60 entries, and answers to the class's assignments, cost
+    the same queries as the demo class."""
     school_class = world.college_class("3e B")
     teacher = world.client_for("teacher")
+    today = timezone.localdate()
+    assignments = [
+        class_services.assignment_create(
+            by=world.user("teacher"),
+            school_class=school_class,
+            title=f"Activité {n}",
+            kind=EntryKind.FORUM,
+            instructions="Racontez.",
+            due_on=today + datetime.timedelta(days=7),
+            pupils=[e.pupil for e in school_class.enrolments.all()[:5]] if n else [],
+        )
+        for n in range(2)
+    ]
     with CaptureQueriesContext(connection) as small:
         assert teacher.get(progress_url(school_class)).status_code == 200
     year = SchoolYear.objects.get()
@@ -85,6 +100,7 @@ def test_queries_do_not_grow_with_pupils_or_entries(world):
                 school_year=year,
                 level=Level.TROISIEME,
                 visibility=Visibility.SHARED,
+                assignment=assignments[0] if n == 0 else None,
             )
             for n in range(60)
         ]
@@ -95,4 +111,8 @@ def test_queries_do_not_grow_with_pupils_or_entries(world):
     assert response.status_code == 200
     assert len(small) > 3
     assert len(large) == len(small)
-    assert "<strong>60</strong>" in response.content.decode()
+    text = response.content.decode()
+    assert "<strong>60</strong>" in text
+    # Every pupil answered the whole-class activity; five also had the other.
+    assert text.count("<td>1 / 1</td>") == 30
+    assert text.count("<td>1 / 2</td>") == 5
