@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from classes.models import Class, School, User
+from classes.models import Assignment, Class, School, User
 from portfolio.models import Entry
 from tests.e2e.conftest import log_in, screenshot
 
@@ -19,6 +19,7 @@ def _pages_for(alias: str) -> list[str]:
     pupil = User.objects.get(username="eleve")
     account_pages = [reverse("account_email"), reverse("account_change_password")]
     visit = Entry.objects.get(title="Visite de l'atelier du Garage des Tonkins")
+    assignment = Assignment.objects.get(title__startswith="Préparer la visite")
     pages = {
         "anonymous": [reverse("account_login"), reverse("account_reset_password")],
         "eleve": [
@@ -36,6 +37,8 @@ def _pages_for(alias: str) -> list[str]:
             reverse("portfolio:project"),
             reverse("portfolio:project_edit"),
             reverse("portfolio:self_assessment"),
+            reverse("staff:assignment_detail", args=[assignment.pk]),
+            reverse("portfolio:entry_create") + f"?activite={assignment.pk}",
             *account_pages,
         ],
         "prof": [
@@ -47,6 +50,12 @@ def _pages_for(alias: str) -> list[str]:
             reverse("staff:class_progress", args=[class_3e_a.pk]),
             reverse("staff:class_progress", args=[class_3e_a.pk]) + "?tri=entries",
             reverse("staff:class_synthesis", args=[class_3e_a.pk]),
+            reverse("staff:assignment_detail", args=[assignment.pk]),
+            reverse("classes:assignment_create", args=[class_3e_a.pk]),
+            reverse("classes:assignment_edit", args=[assignment.pk]),
+            reverse("staff:assignment_delete", args=[assignment.pk]),
+            reverse("classes:resource_create", args=[class_3e_a.pk]),
+            reverse("classes:event_create", args=[class_3e_a.pk]),
             *account_pages,
         ],
         "principal": [
