@@ -1,12 +1,14 @@
 """Forms of the teacher and class space. Each error is shown next to its field;
 the rules themselves are checked again by the services."""
 
+import datetime
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.kinds import ActivityKind
@@ -56,9 +58,25 @@ class AssignmentForm(forms.Form):
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, pupils: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pupils: QuerySet[User],
+        saved_due_on: datetime.date | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["chosen_pupils"].queryset = pupils  # type: ignore[attr-defined]
+        # A due date already past is refused unless it is the one already saved.
+        self.saved_due_on = saved_due_on
+
+    def clean_due_on(self) -> datetime.date:
+        due_on: datetime.date = self.cleaned_data["due_on"]
+        if due_on != self.saved_due_on and due_on < timezone.localdate():
+            raise ValidationError(
+                _("This due date is already past: choose a later day.")
+            )
+        return due_on
 
     @classmethod
     def initial_from(cls, assignment: Assignment) -> dict[str, Any]:

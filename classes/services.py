@@ -282,8 +282,8 @@ def assignment_update(
         raise ValidationError(
             _(
                 "Another teacher changed this activity while you were editing "
-                "it. Nothing was saved: reload the page to see their changes, "
-                "then make yours again."
+                "it. Nothing was saved: open the activity again to see their "
+                "changes, then make yours."
             ),
             code="stale",
         )

@@ -221,6 +221,7 @@ def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = AssignmentForm(
         request.POST or None,
         pupils=queries.class_pupils(school_class),
+        saved_due_on=assignment.due_on,
         initial=AssignmentForm.initial_from(assignment),
     )
     if request.method == "POST" and form.is_valid():
