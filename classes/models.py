@@ -34,20 +34,41 @@ class User(AbstractUser):
     """
 
     email = models.EmailField(_("email address"), blank=True)
+    # The person's identifier in the school's information system (SIECLE, STS,
+    # the ENT): what imports and single sign-on recognise them by.
+    external_id = models.CharField(
+        _("school system identifier"), max_length=64, blank=True
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
             models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(external_id=""),
+                name="user_external_id_unique_when_set",
+                violation_error_message=_(
+                    "Another person already has this identifier."
+                ),
+            ),
+            models.UniqueConstraint(
                 Lower("email"),
                 condition=~Q(email=""),
                 name="user_email_unique_when_set",
                 violation_error_message=_("A user with this email already exists."),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+def default_confidential_note_roles() -> list[str]:
+    return ["psyen"]
+
+
+def default_interview_levels() -> list[str]:
+    return ["3e", "2de_pro", "1re", "tle"]
 
 
 class School(models.Model):
@@ -69,6 +90,18 @@ class School(models.Model):
     city = models.CharField(_("city"), max_length=120)
     academy = models.CharField(_("académie"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Which team roles read the confidential notes of orientation interviews.
+    confidential_note_roles = models.JSONField(
+        _("roles reading confidential interview notes"),
+        default=default_confidential_note_roles,
+        blank=True,
+    )
+    # Levels at which orientation interviews (EPO) are held.
+    interview_levels = models.JSONField(
+        _("levels with orientation interviews"),
+        default=default_interview_levels,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["name"]
@@ -181,6 +214,12 @@ class Enrolment(models.Model):
     )
     year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("year")
+    )
+    # A pupil who left the school: no longer in the class lists; they keep
+    # reading and exporting their own portfolio until `access_until`.
+    left_on = models.DateField(_("left the school on"), null=True, blank=True)
+    access_until = models.DateField(
+        _("keeps access to their portfolio until"), null=True, blank=True
     )
 
     class Meta:
@@ -481,3 +520,39 @@ class ClassEvent(models.Model):
     @property
     def icon(self) -> str:
         return KIND_ICONS.get(self.kind, "fr-icon-bookmark-line")
+
+
+class PupilFlag(models.Model):
+    """The educational team flags a pupil to follow. The reason is for the team
+    only; a pupil never sees their flags. Cleared flags stay as the history."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    pupil = models.ForeignKey(User, on_delete=models.CASCADE, related_name="flags")
+    reason = models.TextField(_("reason"), max_length=2000)
+    raised_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    raised_at = models.DateTimeField(auto_now_add=True)
+    cleared_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    clearing_note = models.CharField(
+        _("why the follow-up ends"), max_length=500, blank=True
+    )
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("follow-up flag")
+        verbose_name_plural = _("follow-up flags")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "pupil"],
+                condition=Q(cleared_at__isnull=True),
+                name="one_open_flag_per_pupil",
+                violation_error_message=_("This pupil is already flagged."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pupil} ({self.raised_at:%Y-%m-%d})"

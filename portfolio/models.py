@@ -3,6 +3,7 @@ attachments and comments, and the orientation project."""
 
 import uuid
 from pathlib import PurePosixPath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -413,3 +414,125 @@ class SelfAssessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.competence}: {self.level}"
+
+
+class InterviewStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    PREPARED = "prepared", _("Prepared by the pupil")
+    HELD = "held", _("Held")
+    FOLLOWED_UP = "followed_up", _("Followed up")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Interview(models.Model):
+    """An orientation interview (entretien personnalisé d'orientation).
+
+    planned (by the professeur principal or the Psy-EN) → prepared (the pupil
+    chose entries and answered the questions) → held (the synthesis and next
+    steps are written; the pupil reads them) → followed up. The confidential
+    note is read only by the roles the school allows (School.confidential_note_roles).
+    """
+
+    pupil = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="interviews",
+        verbose_name=_("pupil"),
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+"
+    )
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("organised by"),
+    )
+    participants = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        verbose_name=_("staff taking part"),
+    )
+    planned_at = models.DateTimeField(_("date and time"))
+    place = models.CharField(_("place"), max_length=120, blank=True)
+    family_invited = models.BooleanField(_("the family is invited"), default=False)
+    status = models.CharField(
+        max_length=12, choices=InterviewStatus.choices, default=InterviewStatus.PLANNED
+    )
+    # The pupil's preparation.
+    entries = models.ManyToManyField(
+        Entry, blank=True, related_name="+", verbose_name=_("entries to discuss")
+    )
+    prep_interests = models.TextField(
+        _("What interests me at the moment"), max_length=2000, blank=True
+    )
+    prep_worries = models.TextField(
+        _("What I am unsure or worried about"), max_length=2000, blank=True
+    )
+    prep_questions = models.TextField(
+        _("The questions I want to ask"), max_length=2000, blank=True
+    )
+    # After the meeting.
+    synthesis = models.TextField(_("synthesis"), max_length=5000, blank=True)
+    next_steps = models.TextField(_("agreed next steps"), max_length=3000, blank=True)
+    confidential_note = models.TextField(
+        _("confidential note"), max_length=5000, blank=True
+    )
+    follow_up = models.TextField(_("follow-up"), max_length=3000, blank=True)
+    in_passport = models.BooleanField(_("shown in my passport"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-planned_at", "-pk"]
+        verbose_name = _("orientation interview")
+        verbose_name_plural = _("orientation interviews")
+
+    def __str__(self) -> str:
+        return f"{self.pupil} — {self.planned_at:%Y-%m-%d}"
+
+    @property
+    def is_held(self) -> bool:
+        return self.status in {InterviewStatus.HELD, InterviewStatus.FOLLOWED_UP}
+
+
+class AccessLog(models.Model):
+    """Insert-only: a member of staff opened part of a pupil's portfolio.
+    The pupil reads their own log; nothing updates or deletes rows."""
+
+    class What(models.TextChoices):
+        PORTFOLIO = "portfolio", _("your portfolio")
+        ENTRY = "entry", _("an entry")
+        PROJECT = "project", _("your project")
+        INTERVIEW = "interview", _("an interview")
+        ATTACHMENT = "attachment", _("a file")
+
+    pupil = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    reader_name = models.CharField(max_length=300)
+    what = models.CharField(max_length=12, choices=What.choices)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["pupil", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.reader_name} → {self.pupil_id} {self.what}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("The access log is insert-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("The access log is insert-only.")
