@@ -13,6 +13,10 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("parcours/", include("portfolio.urls")),
     path("classes/", include("portfolio.staff_urls")),
+    path("etablissement/", include("portfolio.coverage_urls")),
+    path("etablissement/", include("classes.import_urls")),
+    path("etablissement/", include("classes.school_admin_urls")),
+    path("entretiens/", include("portfolio.interview_urls")),
     path("", include("classes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,1 @@
+"""Views of school_import."""
