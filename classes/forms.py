@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.kinds import ActivityKind
-from classes.models import Assignment, User
+from classes.models import Assignment, Class, Level, StaffRole, User
 from webclasseur.uploads import CleanUpload, clean_upload
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -169,3 +169,191 @@ def form_errors_from(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+# --- School administration and follow-up flags ------------------------------
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """A person in a select: “LAST First (email)”, or “LAST First — 3e A” for a
+    pupil annotated with their class (classes.queries.with_class_names)."""
+
+    def label_from_instance(self, obj: User) -> str:
+        name = f"{obj.last_name.upper()} {obj.first_name}".strip() or obj.username
+        class_name = getattr(obj, "class_name", None)
+        if class_name:
+            return f"{name} — {class_name}"
+        return f"{name} ({obj.email})" if obj.email else name
+
+
+class ClassForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name of the class"),
+        max_length=40,
+        help_text=_("For example 3e B."),
+        error_messages={"required": _("Give the class a name, for example 3e B.")},
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        choices=[("", "—"), *Level.choices],
+        error_messages={"required": _("Choose the level of the class.")},
+    )
+
+
+class _PersonForm(forms.Form):
+    """Choose a person already known in the school, or give the name and email
+    of a new one (an account without password, for single sign-on)."""
+
+    person_required_message = _(
+        "Choose a person in the list, or give the first name, last name and "
+        "email of a new one."
+    )
+    person = PersonChoiceField(
+        label=_("Person"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="—",
+        help_text=_(
+            "Teachers of the school's classes and members of its team. "
+            "For someone new, leave this empty and fill in the three fields below."
+        ),
+        error_messages={"invalid_choice": _("Choose a person in the list.")},
+    )
+    first_name = forms.CharField(
+        label=_("Or a new person: first name"), max_length=150, required=False
+    )
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    email = forms.EmailField(
+        label=_("Email address"),
+        required=False,
+        help_text=_("The account has no password: the person logs in by the ENT."),
+    )
+
+    def __init__(self, *args: Any, people: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        new = [data.get(name) for name in ("first_name", "last_name", "email")]
+        if data.get("person") is None and not any(new) and "person" not in self.errors:
+            self.add_error("person", self.person_required_message)
+        elif data.get("person") is not None and any(new):
+            self.add_error(
+                "person",
+                _("Choose a person in the list or give a new one, not both."),
+            )
+        return data
+
+    @property
+    def is_new_person(self) -> bool:
+        return self.cleaned_data.get("person") is None
+
+
+class TeachingForm(_PersonForm):
+    school_class: "forms.ModelChoiceField[Class]" = forms.ModelChoiceField(
+        label=_("Class"),
+        queryset=Class.objects.none(),
+        empty_label="—",
+        error_messages={
+            "required": _("Choose the class."),
+            "invalid_choice": _("Choose a class of the school."),
+        },
+    )
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=80,
+        required=False,
+        help_text=_("For example Mathématiques."),
+    )
+    is_principal = forms.BooleanField(label=_("Professeur principal"), required=False)
+    field_order = ["school_class", "person", "first_name", "last_name", "email"]
+
+    def __init__(
+        self,
+        *args: Any,
+        classes: QuerySet[Class],
+        people: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, people=people, **kwargs)
+        self.fields["school_class"].queryset = classes  # type: ignore[attr-defined]
+
+
+class StaffRoleForm(_PersonForm):
+    role = forms.ChoiceField(
+        label=_("Role in the team"),
+        choices=[("", "—"), *StaffRole.Role.choices],
+        error_messages={"required": _("Choose the role.")},
+    )
+
+
+class SchoolSettingsForm(forms.Form):
+    confidential_note_roles = forms.MultipleChoiceField(
+        label=_("Roles reading the confidential notes of orientation interviews"),
+        choices=StaffRole.Role.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("By default, the Psy-EN only."),
+        error_messages={"invalid_choice": _("Choose roles from the list.")},
+    )
+    interview_levels = forms.MultipleChoiceField(
+        label=_("Levels with orientation interviews"),
+        choices=Level.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": _("Choose levels from the list.")},
+    )
+
+
+class DepartureForm(forms.Form):
+    pupil = PersonChoiceField(
+        label=_("Pupil"),
+        queryset=User.objects.none(),
+        empty_label="—",
+        error_messages={
+            "required": _("Choose the pupil who leaves."),
+            "invalid_choice": _("Choose a pupil of the school."),
+        },
+    )
+    left_on = forms.DateField(
+        label=_("Left the school on"),
+        widget=DATE_WIDGET,
+        error_messages={"required": _("Give the date the pupil left.")},
+    )
+
+    def __init__(self, *args: Any, pupils: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils  # type: ignore[attr-defined]
+
+
+class FlagForm(forms.Form):
+    pupil = PersonChoiceField(
+        label=_("Pupil"),
+        queryset=User.objects.none(),
+        empty_label="—",
+        error_messages={
+            "required": _("Choose the pupil to follow."),
+            "invalid_choice": _("Choose a pupil of the school."),
+        },
+    )
+    reason = forms.CharField(
+        label=_("Why the team should follow this pupil"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Only the educational team reads it; the pupil never sees it."),
+        error_messages={"required": _("Say why the team should follow this pupil.")},
+    )
+
+    def __init__(self, *args: Any, pupils: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["pupil"].queryset = pupils  # type: ignore[attr-defined]
+
+
+class FlagClearForm(forms.Form):
+    clearing_note = forms.CharField(
+        label=_("Why the follow-up ends"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the follow-up ends.")},
+    )

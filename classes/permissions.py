@@ -20,6 +20,8 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from classes.models import (
     Announcement,
@@ -27,8 +29,12 @@ from classes.models import (
     Class,
     ClassEvent,
     ClassResource,
+    Enrolment,
+    PupilFlag,
     School,
+    SchoolYear,
     StaffRole,
+    TeachingAssignment,
     User,
 )
 from classes.roles import roles_of
@@ -69,8 +75,34 @@ def authenticated_user(request: HttpRequest) -> User:
 
 
 def can_use_pupil_space(user: AnyUser) -> bool:
-    """“Mon parcours”: pupils enrolled this year."""
-    return roles_of(user).is_pupil
+    """“Mon parcours”: pupils enrolled this year, and pupils who left their
+    school, until the end of the access they keep to their own portfolio."""
+    roles = roles_of(user)
+    return roles.is_pupil or roles.former_pupil_until is not None
+
+
+def require_pupil_space(user: AnyUser) -> None:
+    """PermissionDenied unless the user may use the pupil space; a pupil whose
+    access ended after leaving their school is told so."""
+    if can_use_pupil_space(user):
+        return
+    if user.is_authenticated:
+        ended = (
+            Enrolment.objects.filter(pupil_id=user.pk, left_on__isnull=False)
+            .order_by("-access_until")
+            .values_list("access_until", flat=True)
+            .first()
+        )
+        if ended is not None:
+            raise PermissionDenied(
+                _(
+                    "You left your school and your access to your portfolio "
+                    "ended on %(date)s. Ask your new school, or your former "
+                    "school, for a copy of your portfolio."
+                )
+                % {"date": date_format(ended, "DATE_FORMAT")}
+            )
+    raise PermissionDenied
 
 
 def can_use_teacher_space(user: AnyUser) -> bool:
@@ -124,14 +156,21 @@ def pupils_visible_to(user: AnyUser) -> QuerySet[User]:
     """Pupils whose portfolio the user may look into (shared parts only, for staff).
 
     A pupil sees only themself; a teacher, the pupils of the classes they teach
-    this year; the educational team, the pupils enrolled in their school this year.
+    this year; the educational team, the pupils enrolled in their school this
+    year. A pupil who left the school is no longer seen by its staff; they see
+    themself until their access ends (`access_until`).
     """
     roles = roles_of(user)
     if not user.is_authenticated:
         return User.objects.none()
-    year_filter = Q(enrolments__year_id=roles.current_year_id)
+    year_filter = Q(enrolments__year_id=roles.current_year_id) & Q(
+        enrolments__left_on__isnull=True
+    )
+    own_access = Enrolment.objects.filter(pupil_id=user.pk).filter(
+        Q(left_on__isnull=True) | Q(access_until__gte=timezone.localdate())
+    )
     return User.objects.filter(
-        Q(pk=user.pk, enrolments__isnull=False)
+        (Q(pk=user.pk) & Exists(own_access))
         | (year_filter & Q(enrolments__school_class_id__in=roles.taught_class_ids))
         | (
             year_filter
@@ -208,10 +247,19 @@ CLASS_ACTIONS = {
     "follow": can_follow_class,
     "prepare_council": can_prepare_class_council,
 }
+
+
+def can_follow_school_pupils(user: AnyUser, school: School) -> bool:
+    """Follow-up flags: the school's educational team only (not its teachers,
+    not its pupils, not the platform administrator as such)."""
+    return school.pk in roles_of(user).team_school_ids
+
+
 SCHOOL_ACTIONS = {
     "view": can_view_school,
     "view_overview": can_view_school_overview,
     "manage": can_manage_school,
+    "follow_pupils": can_follow_school_pupils,
 }
 
 
@@ -338,4 +386,120 @@ def get_class_event_for(user: AnyUser, pk: int, action: str) -> ClassEvent:
         "record": can_record_class_event,
     }
     visible = class_events_visible_to(user).select_related("school_class")
+    return get_checked(user, visible, pk, action, checks)
+
+
+# --- School administration: teaching assignments, team roles, departures ---
+
+
+def teaching_assignments_visible_to(user: AnyUser) -> QuerySet[TeachingAssignment]:
+    """The teachers of the classes the user sees (listed on the class pages)."""
+    return TeachingAssignment.objects.filter(school_class__in=classes_visible_to(user))
+
+
+def _manages_school_of_class(
+    user: AnyUser, obj: TeachingAssignment | Enrolment
+) -> bool:
+    return can_manage_school(user, obj.school_class.school)
+
+
+def get_teaching_assignment_for(
+    user: AnyUser, pk: int, action: str
+) -> TeachingAssignment:
+    visible = teaching_assignments_visible_to(user).select_related(
+        "teacher", "school_class__school"
+    )
+    return get_checked(user, visible, pk, action, {"remove": _manages_school_of_class})
+
+
+def staff_roles_visible_to(user: AnyUser) -> QuerySet[StaffRole]:
+    """The team roles of the schools whose overview the user opens."""
+    return StaffRole.objects.filter(school__in=overview_schools_of(user))
+
+
+def get_staff_role_for(user: AnyUser, pk: int, action: str) -> StaffRole:
+    visible = staff_roles_visible_to(user).select_related("user", "school")
+    checks = {"revoke": lambda u, role: can_manage_school(u, role.school)}
+    return get_checked(user, visible, pk, action, checks)
+
+
+def current_pupils_of(school: School) -> QuerySet[User]:
+    """The school's pupils this year who have not left it."""
+    return User.objects.filter(
+        enrolments__school_class__school=school,
+        enrolments__year=SchoolYear.objects.current(),
+        enrolments__left_on__isnull=True,
+    ).order_by("last_name", "first_name", "pk")
+
+
+def departures_visible_to(user: AnyUser) -> QuerySet[Enrolment]:
+    """Enrolments of pupils who left, in the schools the user manages."""
+    roles = roles_of(user)
+    left = Enrolment.objects.filter(left_on__isnull=False)
+    if roles.is_platform_admin:
+        return left
+    if not user.is_authenticated:
+        return Enrolment.objects.none()
+    managed = StaffRole.objects.filter(user=user, role__in=SCHOOL_MANAGER_ROLES).values(
+        "school_id"
+    )
+    return left.filter(school_class__school_id__in=managed)
+
+
+def get_departure_for(user: AnyUser, pk: int, action: str) -> Enrolment:
+    """A recorded departure (404 outside the schools the user manages)."""
+    visible = departures_visible_to(user).select_related(
+        "pupil", "school_class__school"
+    )
+    return get_checked(user, visible, pk, action, {"undo": _manages_school_of_class})
+
+
+# --- Follow-up flags: the educational team's, never the pupil's ------------
+
+
+def flags_visible_to(user: AnyUser) -> QuerySet[PupilFlag]:
+    """Flags (open and cleared) of the pupils the user's educational team
+    follows: current pupils of the schools where the user is in the team.
+    Teachers, pupils and the platform administrator see none."""
+    roles = roles_of(user)
+    if not roles.team_school_ids:
+        return PupilFlag.objects.none()
+    still_there = Enrolment.objects.filter(
+        pupil_id=OuterRef("pupil_id"),
+        school_class__school_id=OuterRef("school_id"),
+        year_id=roles.current_year_id,
+        left_on__isnull=True,
+    )
+    return PupilFlag.objects.filter(
+        Exists(still_there), school_id__in=roles.team_school_ids
+    )
+
+
+def flaggable_pupils(user: AnyUser, school: School) -> QuerySet[User]:
+    """The pupils the user may flag in `school`: its current pupils, for its
+    educational team."""
+    if not can_follow_school_pupils(user, school):
+        return User.objects.none()
+    return current_pupils_of(school)
+
+
+def can_flag_pupil(user: AnyUser, pupil: User) -> bool:
+    """A member of the educational team of the pupil's school this year."""
+    roles = roles_of(user)
+    return Enrolment.objects.filter(
+        pupil_id=pupil.pk,
+        year_id=roles.current_year_id,
+        left_on__isnull=True,
+        school_class__school_id__in=roles.team_school_ids,
+    ).exists()
+
+
+def can_clear_flag(user: AnyUser, flag: PupilFlag) -> bool:
+    """An open flag, by the school's educational team."""
+    return flag.cleared_at is None and can_follow_school_pupils(user, flag.school)
+
+
+def get_flag_for(user: AnyUser, pk: int, action: str) -> PupilFlag:
+    visible = flags_visible_to(user).select_related("pupil", "school")
+    checks = {"view": lambda _u, _f: True, "clear": can_clear_flag}
     return get_checked(user, visible, pk, action, checks)

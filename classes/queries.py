@@ -3,7 +3,7 @@ already let through and never widen what the caller may see."""
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from classes.models import (
     LEVEL_ORDER,
@@ -28,6 +28,12 @@ class ClassRow:
     principals: list[User] = field(default_factory=list)
 
 
+# Pupils still in the class (not those who left the school).
+PRESENT_PUPILS = Count(
+    "enrolments", filter=Q(enrolments__left_on__isnull=True), distinct=True
+)
+
+
 def _level_then_name(row: ClassRow) -> tuple[int, str]:
     return LEVEL_ORDER.get(row.school_class.level, 99), row.school_class.name
 
@@ -43,7 +49,7 @@ def taught_classes(user: AnyUser, year: SchoolYear | None) -> list[ClassRow]:
         classes_visible_to(user)
         .filter(year=year, teaching_assignments__teacher=user)
         .select_related("school")
-        .annotate(pupils=Count("enrolments", distinct=True))
+        .annotate(pupils=PRESENT_PUPILS)
         .annotate(principal=Exists(principal_here))
     )
     rows = [
@@ -53,9 +59,10 @@ def taught_classes(user: AnyUser, year: SchoolYear | None) -> list[ClassRow]:
 
 
 def class_pupils(school_class: Class) -> QuerySet[User]:
-    return User.objects.filter(enrolments__school_class=school_class).order_by(
-        "last_name", "first_name"
-    )
+    """The class's pupils, without those who left the school."""
+    return User.objects.filter(
+        enrolments__school_class=school_class, enrolments__left_on__isnull=True
+    ).order_by("last_name", "first_name")
 
 
 def class_teachers(school_class: Class) -> QuerySet[TeachingAssignment]:
@@ -79,7 +86,7 @@ def school_levels(school: School, year: SchoolYear | None) -> list[LevelSummary]
     if year is None:
         return []
     classes = Class.objects.filter(school=school, year=year).annotate(
-        pupils=Count("enrolments", distinct=True)
+        pupils=PRESENT_PUPILS
     )
     principals: dict[int, list[User]] = {}
     for assignment in TeachingAssignment.objects.filter(
@@ -109,10 +116,11 @@ def school_team(school: School) -> QuerySet[StaffRole]:
 
 
 def enrolment_of(pupil: User, year: SchoolYear | None) -> Enrolment | None:
+    """The pupil's enrolment in `year`, unless they left the school."""
     if year is None:
         return None
     return (
-        Enrolment.objects.filter(pupil=pupil, year=year)
+        Enrolment.objects.filter(pupil=pupil, year=year, left_on__isnull=True)
         .select_related("school_class__school", "year")
         .first()
     )
@@ -128,3 +136,47 @@ def new_assignments_for(user: AnyUser) -> QuerySet[Assignment]:
         .filter(school_class_id__in=roles.pupil_class_ids, is_closed=False)
         .exclude(seen_by__pupil_id=user.pk)
     )
+
+
+def school_staff(school: School) -> QuerySet[User]:
+    """People already known in the school: the teachers of its classes (any
+    year) and the members of its educational team."""
+    return (
+        User.objects.filter(
+            Q(teaching_assignments__school_class__school=school)
+            | Q(staff_roles__school=school)
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
+def school_teaching(school: School, year: SchoolYear | None) -> list[Class]:
+    """The school's classes this year, in school order, each with its
+    teaching assignments prefetched (`teaching_assignments.all`)."""
+    if year is None:
+        return []
+    classes = (
+        Class.objects.filter(school=school, year=year)
+        .annotate(pupils=PRESENT_PUPILS)
+        .prefetch_related("teaching_assignments__teacher")
+    )
+    return sorted(classes, key=lambda c: (LEVEL_ORDER.get(c.level, 99), c.name))
+
+
+def school_departures(school: School) -> QuerySet[Enrolment]:
+    """Pupils recorded as having left the school, the latest first."""
+    return (
+        Enrolment.objects.filter(school_class__school=school, left_on__isnull=False)
+        .select_related("pupil", "school_class", "year")
+        .order_by("-left_on", "pupil__last_name")
+    )
+
+
+def with_class_names(pupils: QuerySet[User], year: SchoolYear | None) -> QuerySet[User]:
+    """Annotate each pupil with the name of their class this year (`class_name`),
+    to tell pupils apart in a select."""
+    current = Enrolment.objects.filter(
+        pupil=OuterRef("pk"), year=year, left_on__isnull=True
+    ).values("school_class__name")[:1]
+    return pupils.annotate(class_name=Subquery(current))

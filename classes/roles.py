@@ -2,11 +2,17 @@
 
 Roles are derived from enrolments, teaching assignments and staff roles; they are
 computed once per user object (so once per request) and kept on it.
+
+A pupil who left the school (Enrolment.left_on set) is no longer a pupil of
+their class: they only keep their own portfolio until `former_pupil_until`.
 """
 
+import datetime
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Max
+from django.utils import timezone
 
 from classes.models import Enrolment, SchoolYear, StaffRole, TeachingAssignment, User
 
@@ -21,6 +27,9 @@ class Roles:
     taught_class_ids: frozenset[int]
     team_school_ids: frozenset[int]
     is_platform_admin: bool
+    # A pupil who left their school and still has access to their own
+    # portfolio: the last day of that access (None otherwise, or once past).
+    former_pupil_until: datetime.date | None = None
 
     @property
     def is_pupil(self) -> bool:
@@ -48,10 +57,15 @@ def roles_of(user: User | AnonymousUser) -> Roles:
     year = SchoolYear.objects.current()
     year_id = year.pk if year else None
     enrolments = list(
-        Enrolment.objects.filter(pupil=user, year_id=year_id).values_list(
-            "school_class_id", "school_class__school_id"
-        )
+        Enrolment.objects.filter(
+            pupil=user, year_id=year_id, left_on__isnull=True
+        ).values_list("school_class_id", "school_class__school_id")
     )
+    former_pupil_until = Enrolment.objects.filter(
+        pupil=user,
+        left_on__isnull=False,
+        access_until__gte=timezone.localdate(),
+    ).aggregate(until=Max("access_until"))["until"]
     roles = Roles(
         current_year_id=year_id,
         pupil_class_ids=frozenset(class_id for class_id, _ in enrolments),
@@ -65,6 +79,7 @@ def roles_of(user: User | AnonymousUser) -> Roles:
             StaffRole.objects.filter(user=user).values_list("school_id", flat=True)
         ),
         is_platform_admin=user.is_superuser,
+        former_pupil_until=former_pupil_until,
     )
     setattr(user, _CACHE_ATTRIBUTE, roles)
     return roles

@@ -6,12 +6,14 @@ other caller is checked against the policy.
 """
 
 import datetime
+import re
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,13 +26,22 @@ from classes.models import (
     ClassEvent,
     ClassResource,
     Enrolment,
+    Level,
+    PupilFlag,
     School,
     SchoolYear,
     StaffRole,
     TeachingAssignment,
     User,
 )
-from classes.permissions import can_manage_school, can_teach_class
+from classes.permissions import (
+    SCHOOL_MANAGER_ROLES,
+    can_clear_flag,
+    can_follow_school_pupils,
+    can_manage_school,
+    can_teach_class,
+    flaggable_pupils,
+)
 from classes.roles import forget_roles, roles_of
 from webclasseur.uploads import CleanUpload
 
@@ -59,12 +70,27 @@ def school_year_get_or_create(*, start_year: int) -> SchoolYear:
     return year
 
 
+def _full_clean_on(obj: models.Model, field: str, **kwargs: object) -> None:
+    """full_clean, with the errors of the model's constraints (which Django
+    reports for the whole form) put on `field`, where the person can act."""
+    try:
+        obj.full_clean(**kwargs)  # type: ignore[arg-type]
+    except ValidationError as error:
+        errors = error.message_dict
+        if NON_FIELD_ERRORS in errors:
+            errors.setdefault(field, []).extend(errors.pop(NON_FIELD_ERRORS))
+        raise ValidationError(errors) from None
+
+
 def class_create(
     *, by: User | None, school: School, year: SchoolYear, name: str, level: str
 ) -> Class:
+    """Create a class; a name is used once per school and year."""
     _require_manager(by, school)
     school_class = Class(school=school, year=year, name=name.strip(), level=level)
-    school_class.full_clean()
+    if not school_class.name:
+        raise ValidationError({"name": _("Give the class a name, for example 3e B.")})
+    _full_clean_on(school_class, "name")
     school_class.save()
     return school_class
 
@@ -128,14 +154,16 @@ def teaching_assignment_create(
     subject: str = "",
     is_principal: bool = False,
 ) -> TeachingAssignment:
+    """Put a teacher in a class, with their subject and the professeur
+    principal flag."""
     _require_manager(by, school_class.school)
     assignment = TeachingAssignment(
         teacher=teacher,
         school_class=school_class,
-        subject=subject,
+        subject=subject.strip(),
         is_principal=is_principal,
     )
-    assignment.full_clean()
+    _full_clean_on(assignment, "teacher")
     assignment.save()
     forget_roles(teacher)
     return assignment
@@ -144,9 +172,10 @@ def teaching_assignment_create(
 def staff_role_grant(
     *, by: User | None, user: User, school: School, role: str
 ) -> StaffRole:
+    """Give a person a role in the school's educational team."""
     _require_manager(by, school)
     staff_role = StaffRole(user=user, school=school, role=role)
-    staff_role.full_clean()
+    _full_clean_on(staff_role, "user")
     staff_role.save()
     forget_roles(user)
     return staff_role
@@ -177,6 +206,221 @@ def enrolment_move(*, by: User | None, pupil: User, to_class: Class) -> Enrolmen
     return enrolment
 
 
+# --- School administration ---------------------------------------------------
+
+
+def teaching_assignment_remove(*, by: User, assignment: TeachingAssignment) -> None:
+    """Take a teacher out of a class. What they gave the class (activities,
+    resources) stays with the class; they no longer see it."""
+    _require_manager(by, assignment.school_class.school)
+    teacher = assignment.teacher
+    assignment.delete()
+    forget_roles(teacher)
+
+
+@transaction.atomic
+def staff_role_revoke(*, by: User, staff_role: StaffRole) -> None:
+    """Take a team role back. The school keeps at least one person who manages
+    it (head, deputy or school admin)."""
+    _require_manager(by, staff_role.school)
+    if staff_role.role in SCHOOL_MANAGER_ROLES:
+        other_managers = (
+            StaffRole.objects.select_for_update()
+            .filter(school=staff_role.school, role__in=SCHOOL_MANAGER_ROLES)
+            .exclude(user_id=staff_role.user_id)
+        )
+        if not other_managers.exists():
+            raise ValidationError(
+                _(
+                    "%(person)s is the only person who manages this school: give "
+                    "the role to someone else first."
+                )
+                % {"person": staff_role.user},
+                code="last_manager",
+            )
+    user = staff_role.user
+    staff_role.delete()
+    forget_roles(user)
+
+
+def _username_from(email: str) -> str:
+    base = re.sub(r"[^\w.@+-]", "", email.lower())[:140] or "personne"
+    username, n = base, 1
+    while User.objects.filter(username=username).exists():
+        n += 1
+        username = f"{base}-{n}"
+    return username
+
+
+def staff_account_create(
+    *, by: User, school: School, first_name: str, last_name: str, email: str
+) -> User:
+    """Create the account of a teacher or team member of the school. It has no
+    password: the person logs in by single sign-on (ENT)."""
+    _require_manager(by, school)
+    first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
+    errors: dict[str, str] = {}
+    if not first_name:
+        errors["first_name"] = _("Give the person's first name.")
+    if not last_name:
+        errors["last_name"] = _("Give the person's last name.")
+    if not email:
+        errors["email"] = _("Give the person's email address.")
+    elif User.objects.filter(email__iexact=email).exists():
+        errors["email"] = _(
+            "A user with this email already exists: choose them in the list."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return user_create(
+        username=_username_from(email),
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+    )
+
+
+def school_settings_update(
+    *,
+    by: User,
+    school: School,
+    confidential_note_roles: Iterable[str],
+    interview_levels: Iterable[str],
+) -> School:
+    """Who reads the confidential interview notes, and at which levels the
+    orientation interviews are held."""
+    _require_manager(by, school)
+    roles = sorted(set(confidential_note_roles))
+    levels = [level for level in Level.values if level in set(interview_levels)]
+    errors: dict[str, str] = {}
+    if not set(roles) <= set(StaffRole.Role.values):
+        errors["confidential_note_roles"] = _("Choose roles from the list.")
+    if len(levels) != len(set(interview_levels)):
+        errors["interview_levels"] = _("Choose levels from the list.")
+    if errors:
+        raise ValidationError(errors)
+    school.confidential_note_roles = roles
+    school.interview_levels = levels
+    school.save(update_fields=["confidential_note_roles", "interview_levels"])
+    return school
+
+
+@transaction.atomic
+def pupil_departure_record(
+    *, by: User | None, pupil: User, school: School, left_on: datetime.date
+) -> Enrolment:
+    """The pupil left the school on `left_on`.
+
+    They leave the class lists and their teachers and the team no longer see
+    their portfolio; they keep reading and exporting it themself for
+    LEFT_PUPIL_ACCESS_DAYS days. Nothing of the portfolio is deleted.
+    """
+    _require_manager(by, school)
+    year = SchoolYear.objects.current()
+    enrolment = (
+        Enrolment.objects.select_for_update()
+        .filter(
+            pupil=pupil, year=year, school_class__school=school, left_on__isnull=True
+        )
+        .first()
+    )
+    if enrolment is None:
+        raise ValidationError(
+            {"pupil": _("This pupil is not enrolled in the school this year.")},
+            code="not_enrolled",
+        )
+    today = timezone.localdate()
+    if left_on > today:
+        raise ValidationError(
+            {"left_on": _("The departure date cannot be in the future.")},
+            code="future",
+        )
+    if year is not None and left_on < datetime.date(year.start_year, 8, 1):
+        raise ValidationError(
+            {
+                "left_on": _(
+                    "The departure date must be in this school year (from "
+                    "1 August %(year)s)."
+                )
+                % {"year": year.start_year}
+            },
+            code="before_year",
+        )
+    enrolment.left_on = left_on
+    enrolment.access_until = left_on + datetime.timedelta(
+        days=settings.LEFT_PUPIL_ACCESS_DAYS
+    )
+    enrolment.save(update_fields=["left_on", "access_until"])
+    forget_roles(pupil)
+    return enrolment
+
+
+def pupil_departure_undo(*, by: User, enrolment: Enrolment) -> Enrolment:
+    """A departure recorded by mistake: the pupil is back in their class."""
+    _require_manager(by, enrolment.school_class.school)
+    enrolment.left_on = None
+    enrolment.access_until = None
+    enrolment.save(update_fields=["left_on", "access_until"])
+    forget_roles(enrolment.pupil)
+    return enrolment
+
+
+# --- Follow-up flags ---------------------------------------------------------
+
+
+def pupil_flag_raise(
+    *, by: User, school: School, pupil: User, reason: str
+) -> PupilFlag:
+    """The educational team flags a current pupil of the school to follow.
+    One open flag per pupil and school; the pupil never sees it."""
+    if not can_follow_school_pupils(by, school):
+        raise PermissionDenied
+    if not flaggable_pupils(by, school).filter(pk=pupil.pk).exists():
+        raise ValidationError(
+            {"pupil": _("Choose a pupil of the school.")}, code="not_a_pupil"
+        )
+    flag = PupilFlag(school=school, pupil=pupil, reason=reason.strip(), raised_by=by)
+    if not flag.reason:
+        raise ValidationError(
+            {"reason": _("Say why the team should follow this pupil.")},
+            code="required",
+        )
+    _full_clean_on(flag, "pupil", exclude=["raised_by", "cleared_by"])
+    try:
+        with transaction.atomic():
+            flag.save()
+    except IntegrityError:
+        # Another member of the team flagged the pupil at the same moment.
+        raise ValidationError(
+            {"pupil": _("This pupil is already flagged.")}, code="already_flagged"
+        ) from None
+    return flag
+
+
+def pupil_flag_clear(*, by: User, flag: PupilFlag, note: str) -> PupilFlag:
+    """End the follow-up, saying why; the flag stays in the pupil's history."""
+    if not can_clear_flag(by, flag):
+        raise PermissionDenied
+    note = note.strip()
+    if not note:
+        raise ValidationError(
+            {"clearing_note": _("Say why the follow-up ends.")}, code="required"
+        )
+    flag.cleared_by = by
+    flag.cleared_at = timezone.now()
+    flag.clearing_note = note
+    flag.full_clean(exclude=["raised_by", "cleared_by", "school", "pupil"])
+    updated = PupilFlag.objects.filter(pk=flag.pk, cleared_at__isnull=True).update(
+        cleared_by=by, cleared_at=flag.cleared_at, clearing_note=note
+    )
+    if not updated:
+        raise ValidationError(
+            {"clearing_note": _("This follow-up has already ended.")},
+            code="already_cleared",
+        )
+    return flag
+
+
 # --- The class space: assignments, resources, announcements, activities ----
 
 
@@ -190,7 +434,7 @@ def _check_pupils(school_class: Class, pupils: Iterable[User]) -> list[User]:
     pupils = list(pupils)
     in_class = set(
         Enrolment.objects.filter(
-            school_class=school_class, pupil__in=pupils
+            school_class=school_class, pupil__in=pupils, left_on__isnull=True
         ).values_list("pupil_id", flat=True)
     )
     outside = [pupil for pupil in pupils if pupil.pk not in in_class]

@@ -32,6 +32,8 @@ from classes.permissions import (
     assignments_visible_to,
     authenticated_user,
     can_follow_class,
+    can_follow_school_pupils,
+    can_manage_school,
     can_prepare_class_council,
     can_teach_class,
     can_use_school_space,
@@ -47,6 +49,7 @@ from classes.permissions import (
     overview_schools_of,
     pupils_visible_to,
 )
+from webclasseur.forms import posted, posted_files
 
 
 def my_classes(request: HttpRequest) -> HttpResponse:
@@ -138,6 +141,8 @@ def school_overview(request: HttpRequest, pk: int) -> HttpResponse:
             "levels": levels,
             "pupil_total": sum(level.pupil_count for level in levels),
             "team": queries.school_team(school),
+            "can_manage": can_manage_school(request.user, school),
+            "can_follow_pupils": can_follow_school_pupils(request.user, school),
         },
     )
 
@@ -176,7 +181,7 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
     pupils = queries.class_pupils(school_class)
     today = timezone.localdate()
     form = AssignmentForm(
-        request.POST or None,
+        posted(request),
         pupils=pupils,
         initial={
             "opens_on": today,
@@ -219,7 +224,7 @@ def assignment_edit(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = get_assignment_for(user, pk, "edit")
     school_class = assignment.school_class
     form = AssignmentForm(
-        request.POST or None,
+        posted(request),
         pupils=queries.class_pupils(school_class),
         saved_due_on=assignment.due_on,
         initial=AssignmentForm.initial_from(assignment),
@@ -280,7 +285,7 @@ def resource_create(request: HttpRequest, pk: int) -> HttpResponse:
         assignment = get_assignment_for(user, int(assignment_pk), "edit")
         if assignment.school_class_id != school_class.pk:
             raise Http404
-    form = ResourceForm(request.POST or None, request.FILES or None)
+    form = ResourceForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.class_resource_add(
@@ -378,7 +383,7 @@ def announcement_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def event_create(request: HttpRequest, pk: int) -> HttpResponse:
     user = authenticated_user(request)
     school_class = get_class_for(user, pk, "teach")
-    form = ClassEventForm(request.POST or None)
+    form = ClassEventForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.class_event_create(

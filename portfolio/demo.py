@@ -9,6 +9,7 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from classes.demo import build_demo_world
@@ -195,3 +196,39 @@ def _lea(year: SchoolYear) -> None:
         wish="Aller en 2de générale ou en bac pro CIEL.",
     )
     services.project_set_sharing(by=lea, project=project, shared=True)
+    _lea_interview(lea)
+
+
+def _lea_interview(lea: User) -> None:
+    """An orientation interview with the Psy-EN, held, with a confidential note."""
+    psyen = User.objects.get(username="psyen")
+    interview = services.interview_plan(
+        by=psyen,
+        pupil=lea,
+        planned_at=timezone.now() + datetime.timedelta(minutes=30),
+        place="Bureau de la Psy-EN",
+        family_invited=True,
+        participants=[User.objects.get(username="prof")],
+    )
+    services.interview_prepare(
+        by=lea,
+        interview=interview,
+        entries=list(
+            Entry.objects.filter(owner=lea, title="Forum des métiers du collège")
+        ),
+        interests="Les métiers de la santé et le numérique.",
+        worries="Je ne sais pas si je dois aller en 2de générale ou en bac pro.",
+        questions="Quelles différences entre le bac ST2S et le bac pro ASSP ?",
+    )
+    services.interview_record(
+        by=psyen,
+        interview=interview,
+        synthesis=(
+            "Léa hésite entre la santé et le numérique. Ses résultats lui "
+            "permettent une 2de générale."
+        ),
+        next_steps=(
+            "Visiter le lycée Marie-Curie ; faire un mini-stage en bac pro ASSP."
+        ),
+        confidential_note="Situation familiale à suivre (voir la CPE).",
+    )

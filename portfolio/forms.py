@@ -308,3 +308,111 @@ class SelfAssessmentForm(forms.Form):
             for c in self.competences
             if (level := self.cleaned_data.get(f"competence_{c.pk}"))
         }
+
+
+class StaffChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return str(obj)
+
+
+class EntryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Entry) -> str:
+        date = obj.start_date.strftime("%d/%m/%Y") if obj.start_date else ""
+        return f"{obj} ({obj.get_kind_display()}, {date})"
+
+
+class InterviewPlanForm(forms.Form):
+    planned_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    place = forms.CharField(label=_("Place"), max_length=120, required=False)
+    family_invited = forms.BooleanField(
+        label=_("The family is invited"), required=False
+    )
+    participants = StaffChoiceField(
+        label=_("Other staff taking part"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(
+            forms.ModelMultipleChoiceField, self.fields["participants"]
+        ).queryset = staff
+
+
+class InterviewPrepareForm(forms.Form):
+    entries = EntryChoiceField(
+        label=_("Entries I want to talk about"),
+        queryset=Entry.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Only your shared entries can be chosen: the staff you meet see "
+            "them. Share an entry first if you want to talk about it."
+        ),
+    )
+    interests = forms.CharField(
+        label=_("What interests me at the moment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    worries = forms.CharField(
+        label=_("What I am unsure or worried about"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    questions = forms.CharField(
+        label=_("The questions I want to ask"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args: Any, choices: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["entries"]).queryset = choices
+
+
+class InterviewRecordForm(forms.Form):
+    synthesis = forms.CharField(
+        label=_("Synthesis (the pupil reads it)"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write the synthesis the pupil will read.")},
+    )
+    next_steps = forms.CharField(
+        label=_("Agreed next steps (the pupil reads them)"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    follow_up = forms.CharField(
+        label=_("Follow-up, once done"),
+        max_length=3000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confidential_note = forms.CharField(
+        label=_("Confidential note"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Read only by the roles the school allows (the Psy-EN by default); "
+            "never by the pupil."
+        ),
+    )
+
+    def __init__(self, *args: Any, with_confidential_note: bool, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if not with_confidential_note:
+            del self.fields["confidential_note"]

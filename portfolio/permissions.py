@@ -13,10 +13,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from classes.models import Enrolment, SchoolYear, User
+from classes.models import Enrolment, SchoolYear, StaffRole, TeachingAssignment, User
 from classes.permissions import AnyUser, get_checked, pupils_visible_to
 from classes.roles import roles_of
-from portfolio.models import Attachment, Comment, Entry, Project, Visibility
+from portfolio.models import (
+    Attachment,
+    Comment,
+    Entry,
+    Interview,
+    InterviewStatus,
+    Project,
+    Visibility,
+)
 
 
 def portfolio_owners_visible_to(user: AnyUser) -> QuerySet[User]:
@@ -190,7 +198,7 @@ def entry_audience(entry: Entry) -> QuerySet[User]:
 def _staff_following(pupil_id: int) -> QuerySet[User, Any]:
     """The pupil's teachers this year and their school's educational team."""
     enrolments = Enrolment.objects.filter(
-        pupil_id=pupil_id, year=SchoolYear.objects.current()
+        pupil_id=pupil_id, year=SchoolYear.objects.current(), left_on__isnull=True
     )
     return User.objects.filter(
         Q(teaching_assignments__school_class__in=enrolments.values("school_class"))
@@ -223,3 +231,121 @@ def get_project_for(user: AnyUser, owner_pk: int, action: str) -> Project:
     if action == "edit" and project.owner_id == user.pk:
         return project
     raise PermissionDenied
+
+
+# --- Orientation interviews (EPO) ------------------------------------------
+
+
+def _principal_class_ids(user: AnyUser) -> set[int]:
+    """Classes the user is professeur principal of this year."""
+    if not user.is_authenticated:
+        return set()
+    roles = roles_of(user)
+    return set(
+        TeachingAssignment.objects.filter(
+            teacher_id=user.pk,
+            is_principal=True,
+            school_class_id__in=roles.taught_class_ids,
+        ).values_list("school_class_id", flat=True)
+    )
+
+
+def _psyen_school_ids(user: AnyUser) -> set[int]:
+    if not user.is_authenticated:
+        return set()
+    return set(
+        StaffRole.objects.filter(
+            user_id=user.pk, role=StaffRole.Role.PSYEN
+        ).values_list("school_id", flat=True)
+    )
+
+
+def interviews_visible_to(user: AnyUser) -> QuerySet[Interview]:
+    """A pupil's own interviews; for staff, the interviews of the pupils of
+    their school (team) or of the classes they are professeur principal of,
+    and those they organise or take part in while they follow the pupil."""
+    if not user.is_authenticated:
+        return Interview.objects.none()
+    roles = roles_of(user)
+    year_id = roles.current_year_id
+    followed = Q(school_id__in=roles.team_school_ids) | Q(
+        pupil__enrolments__year_id=year_id,
+        pupil__enrolments__school_class_id__in=_principal_class_ids(user),
+    )
+    involved = (Q(organiser_id=user.pk) | Q(participants__id=user.pk)) & Q(
+        pupil__in=portfolio_owners_visible_to(user)
+    )
+    ids = Interview.objects.filter(followed | involved).values("pk")
+    return Interview.objects.filter(Q(pupil_id=user.pk) | Q(pk__in=ids))
+
+
+def can_plan_interview(user: AnyUser, pupil: User) -> bool:
+    """The pupil's professeur principal this year, or a Psy-EN of their school."""
+    if not user.is_authenticated or pupil.pk == user.pk:
+        return False
+    enrolment = (
+        Enrolment.objects.filter(pupil=pupil, year_id=roles_of(user).current_year_id)
+        .select_related("school_class")
+        .first()
+    )
+    if enrolment is None:
+        return False
+    return enrolment.school_class_id in _principal_class_ids(
+        user
+    ) or enrolment.school_class.school_id in _psyen_school_ids(user)
+
+
+def can_view_interview(user: AnyUser, interview: Interview) -> bool:
+    return interviews_visible_to(user).filter(pk=interview.pk).exists()
+
+
+def can_prepare_interview(user: AnyUser, interview: Interview) -> bool:
+    """The pupil prepares it until it is held."""
+    return interview.pupil_id == user.pk and interview.status in {
+        InterviewStatus.PLANNED,
+        InterviewStatus.PREPARED,
+    }
+
+
+def can_conduct_interview(user: AnyUser, interview: Interview) -> bool:
+    """Write the synthesis and follow-up, change or cancel: whoever may plan an
+    interview with the pupil, the organiser and the staff taking part."""
+    if not isinstance(user, User) or interview.pupil_id == user.pk:
+        return False
+    if not can_view_interview(user, interview):
+        return False
+    return (
+        interview.organiser_id == user.pk
+        or interview.participants.filter(pk=user.pk).exists()
+        or can_plan_interview(user, interview.pupil)
+    )
+
+
+def can_read_confidential_note(user: AnyUser, interview: Interview) -> bool:
+    """Only staff whose team role the school allows (Psy-EN by default);
+    never the pupil, never a teacher as such, never the platform admin."""
+    if not user.is_authenticated or interview.pupil_id == user.pk:
+        return False
+    allowed = interview.school.confidential_note_roles or []
+    return StaffRole.objects.filter(
+        user_id=user.pk, school_id=interview.school_id, role__in=allowed
+    ).exists()
+
+
+def can_choose_for_passport(user: AnyUser, interview: Interview) -> bool:
+    return interview.pupil_id == user.pk and interview.is_held
+
+
+INTERVIEW_ACTIONS = {
+    "view": can_view_interview,
+    "prepare": can_prepare_interview,
+    "conduct": can_conduct_interview,
+    "passport": can_choose_for_passport,
+}
+
+
+def get_interview_for(user: AnyUser, pk: int, action: str) -> Interview:
+    visible = interviews_visible_to(user).select_related(
+        "pupil", "school", "organiser", "school_year"
+    )
+    return get_checked(user, visible, pk, action, INTERVIEW_ACTIONS)

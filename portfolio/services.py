@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,8 @@ from classes.models import (
     Assignment,
     ClassEvent,
     Enrolment,
+    Level,
+    School,
     SchoolYear,
     User,
     school_year_start_for,
@@ -31,6 +33,7 @@ from classes.permissions import (
 )
 from portfolio import permissions
 from portfolio.models import (
+    AccessLog,
     Attachment,
     Comment,
     Competence,
@@ -38,6 +41,8 @@ from portfolio.models import (
     Entry,
     EntryFormation,
     EntryMetier,
+    Interview,
+    InterviewStatus,
     Metier,
     Project,
     SelfAssessment,
@@ -459,7 +464,9 @@ def class_event_record(*, by: User, event: ClassEvent) -> int:
     event = ClassEvent.objects.select_for_update().get(pk=event.pk)
     if not can_record_class_event(by, event):
         raise PermissionDenied
-    enrolments = Enrolment.objects.filter(school_class_id=event.school_class_id)
+    enrolments = Enrolment.objects.filter(
+        school_class_id=event.school_class_id, left_on__isnull=True
+    )
     school_class = event.school_class
     entries = [
         Entry(
@@ -482,3 +489,188 @@ def class_event_record(*, by: User, event: ClassEvent) -> int:
     event.recorded_at = timezone.now()
     event.save(update_fields=["recorded_at"])
     return len(entries)
+
+
+# --- Orientation interviews (EPO) and the access log -----------------------
+
+
+def interview_plan(
+    *,
+    by: User,
+    pupil: User,
+    planned_at: datetime.datetime,
+    place: str = "",
+    family_invited: bool = False,
+    participants: Iterable[User] = (),
+) -> Interview:
+    """Plan an interview with a pupil of a level the school holds them at."""
+    if not permissions.can_plan_interview(by, pupil):
+        raise PermissionDenied
+    enrolment = _enrolment_at(pupil, None)
+    if enrolment is None:  # pragma: no cover - the policy requires one
+        raise PermissionDenied
+    school = enrolment.school_class.school
+    level = enrolment.school_class.level
+    if level not in (school.interview_levels or []):
+        labels = ", ".join(
+            str(Level(value).label)
+            for value in school.interview_levels
+            if value in Level.values
+        )
+        raise ValidationError(
+            _(
+                "This school holds orientation interviews in: %(levels)s. "
+                "%(pupil)s is in %(level)s."
+            )
+            % {
+                "levels": labels or "—",
+                "pupil": pupil,
+                "level": enrolment.school_class.get_level_display(),
+            },
+            code="level",
+        )
+    if planned_at < timezone.now() - datetime.timedelta(hours=1):
+        raise ValidationError(
+            {"planned_at": _("This date is already past: choose a coming day.")}
+        )
+    staff = _staff_of(school, participants)
+    interview = Interview(
+        pupil=pupil,
+        school=school,
+        school_year=enrolment.year,
+        level=level,
+        organiser=by,
+        planned_at=planned_at,
+        place=place.strip(),
+        family_invited=family_invited,
+    )
+    interview.full_clean(exclude=["pupil", "school", "school_year", "organiser"])
+    with transaction.atomic():
+        interview.save()
+        interview.participants.set(staff)
+    return interview
+
+
+def _staff_of(school: School, people: Iterable[User]) -> list[User]:
+    """Participants must work in the school (its teachers or its team)."""
+    people = list(people)
+    known = set(
+        User.objects.filter(
+            Q(teaching_assignments__school_class__school=school)
+            | Q(staff_roles__school=school),
+            pk__in=[person.pk for person in people],
+        ).values_list("pk", flat=True)
+    )
+    strangers = [person for person in people if person.pk not in known]
+    if strangers:
+        raise ValidationError(
+            {
+                "participants": _("%(names)s does not work in this school.")
+                % {"names": ", ".join(str(person) for person in strangers)}
+            }
+        )
+    return people
+
+
+def interview_prepare(
+    *,
+    by: User,
+    interview: Interview,
+    entries: Iterable[Entry],
+    interests: str,
+    worries: str,
+    questions: str,
+) -> Interview:
+    """The pupil chooses shared entries to discuss and answers the questions."""
+    if not permissions.can_prepare_interview(by, interview):
+        raise PermissionDenied
+    chosen = list(entries)
+    shareable = set(
+        permissions.entries_visible_to(by)
+        .filter(owner=by, is_draft=False)
+        .exclude(visibility=Visibility.PRIVATE)
+        .values_list("pk", flat=True)
+    )
+    if any(entry.pk not in shareable for entry in chosen):
+        raise ValidationError(
+            {"entries": _("Choose among your shared entries only.")},
+            code="private_entry",
+        )
+    interview.prep_interests = interests.strip()
+    interview.prep_worries = worries.strip()
+    interview.prep_questions = questions.strip()
+    if not (chosen or interview.prep_interests or interview.prep_questions):
+        raise ValidationError(
+            _("Choose an entry or answer a question to prepare the interview.")
+        )
+    interview.status = InterviewStatus.PREPARED
+    interview.full_clean(exclude=["pupil", "school", "school_year", "organiser"])
+    with transaction.atomic():
+        interview.save()
+        interview.entries.set(chosen)
+    return interview
+
+
+def interview_record(
+    *,
+    by: User,
+    interview: Interview,
+    synthesis: str,
+    next_steps: str,
+    follow_up: str = "",
+    confidential_note: str | None = None,
+) -> Interview:
+    """After the meeting: the synthesis and next steps the pupil reads, and the
+    confidential note for the roles the school allows (None leaves it as is)."""
+    if not permissions.can_conduct_interview(by, interview):
+        raise PermissionDenied
+    if interview.status == InterviewStatus.CANCELLED:
+        raise ValidationError(_("This interview was cancelled."))
+    if confidential_note is not None:
+        if not permissions.can_read_confidential_note(by, interview):
+            raise PermissionDenied
+        interview.confidential_note = confidential_note.strip()
+    interview.synthesis = synthesis.strip()
+    interview.next_steps = next_steps.strip()
+    interview.follow_up = follow_up.strip()
+    if not interview.synthesis:
+        raise ValidationError(
+            {"synthesis": _("Write the synthesis the pupil will read.")}
+        )
+    interview.status = (
+        InterviewStatus.FOLLOWED_UP if interview.follow_up else InterviewStatus.HELD
+    )
+    interview.full_clean(exclude=["pupil", "school", "school_year", "organiser"])
+    interview.save()
+    return interview
+
+
+def interview_cancel(*, by: User, interview: Interview) -> Interview:
+    if not permissions.can_conduct_interview(by, interview) or interview.is_held:
+        raise PermissionDenied
+    interview.status = InterviewStatus.CANCELLED
+    interview.save(update_fields=["status", "updated_at"])
+    return interview
+
+
+def interview_set_in_passport(*, by: User, interview: Interview, shown: bool) -> None:
+    """The pupil adds the synthesis and next steps to their passport."""
+    if not permissions.can_choose_for_passport(by, interview):
+        raise PermissionDenied
+    interview.in_passport = shown
+    interview.save(update_fields=["in_passport", "updated_at"])
+
+
+def access_log_record(
+    *, reader: User, pupil_id: int, what: str, object_id: int | None = None
+) -> None:
+    """A member of staff opened part of a pupil's portfolio (insert-only)."""
+    if reader.pk == pupil_id:
+        return
+    AccessLog.objects.create(
+        pupil_id=pupil_id,
+        reader=reader,
+        reader_name=str(reader)[:300],
+        what=what,
+        object_id=object_id,
+    )

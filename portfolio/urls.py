@@ -14,6 +14,7 @@ urlpatterns = [
     path("traces/<int:pk>/supprimer/", views.entry_delete, name="entry_delete"),
     path("traces/<int:pk>/commentaires/", views.comment_create, name="comment_create"),
     path("corbeille/", views.trash, name="trash"),
+    path("consultations/", views.access_log, name="access_log"),
     path("corbeille/<int:pk>/restaurer/", views.entry_restore, name="entry_restore"),
     path("fichiers/<int:pk>/", views.attachment_download, name="attachment_download"),
     path(

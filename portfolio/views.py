@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.db.models.fields.files import FieldFile
 from django.forms import BaseFormSet
@@ -30,8 +30,8 @@ from classes.permissions import (
     assignments_visible_to,
     authenticated_user,
     can_answer_assignment,
-    can_use_pupil_space,
     get_assignment_for,
+    require_pupil_space,
 )
 from classes.queries import enrolment_of
 from portfolio import queries, services
@@ -45,6 +45,7 @@ from portfolio.forms import (
     TimelineFilterForm,
 )
 from portfolio.models import (
+    AccessLog,
     Competence,
     Entry,
     EntryKind,
@@ -69,13 +70,13 @@ from portfolio.permissions import (
     trashed_entries_visible_to,
     unread_comments_for,
 )
+from webclasseur.forms import posted
 
 
 def _pupil(request: HttpRequest) -> User:
     """The logged-in pupil; the pupil space is for pupils only."""
     user = authenticated_user(request)
-    if not can_use_pupil_space(user):
-        raise PermissionDenied
+    require_pupil_space(user)
     return get_portfolio_owner_for(user, user.pk, "edit")
 
 
@@ -327,6 +328,12 @@ def entry_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = authenticated_user(request)
     entry = get_entry_for(user, pk, "view")
     services.comments_mark_read(by=user, entry=entry)
+    services.access_log_record(
+        reader=user,
+        pupil_id=entry.owner_id,
+        what=AccessLog.What.ENTRY,
+        object_id=entry.pk,
+    )
     return _entry_page(request, user, entry, CommentForm())
 
 
@@ -435,7 +442,14 @@ def _file_response(
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Only through the policy; inline only for images we re-encoded ourselves."""
-    attachment = get_attachment_for(authenticated_user(request), pk, "view")
+    user = authenticated_user(request)
+    attachment = get_attachment_for(user, pk, "view")
+    services.access_log_record(
+        reader=user,
+        pupil_id=attachment.entry.owner_id,
+        what=AccessLog.What.ATTACHMENT,
+        object_id=attachment.entry_id,
+    )
     return _file_response(
         attachment.file,
         name=attachment.original_name,
@@ -472,6 +486,9 @@ def pupil_portfolio(request: HttpRequest, pupil_pk: int) -> HttpResponse:
     shared entries only."""
     user = authenticated_user(request)
     owner = get_portfolio_owner_for(user, pupil_pk, "view")
+    services.access_log_record(
+        reader=user, pupil_id=owner.pk, what=AccessLog.What.PORTFOLIO
+    )
     shared = entries_visible_to(user).filter(owner=owner)
     if owner.pk == user.pk:
         shared = shared.filter(visibility=Visibility.SHARED, is_draft=False)
@@ -537,7 +554,7 @@ def project_edit(request: HttpRequest) -> HttpResponse:
         "wish": wish.text if wish else "",
         **{f"interest_{i.domain}": i.level for i in current.interests.all()},
     }
-    form = ProjectForm(request.POST or None, initial=initial)
+    form = ProjectForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         services.project_update(
             by=owner,
@@ -560,7 +577,7 @@ def project_edit(request: HttpRequest) -> HttpResponse:
 def self_assessment(request: HttpRequest) -> HttpResponse:
     owner, current = _own_project(request)
     competences = list(Competence.objects.filter(is_active=True))
-    form = SelfAssessmentForm(request.POST or None, competences=competences)
+    form = SelfAssessmentForm(posted(request), competences=competences)
     if request.method == "POST" and form.is_valid():
         services.self_assessment_record(by=owner, project=current, levels=form.levels())
         messages.success(request, _("Self-assessment recorded for today."))
@@ -594,6 +611,9 @@ def pupil_project(request: HttpRequest, pupil_pk: int) -> HttpResponse:
     shared = shared_project_of(user, owner.pk)
     if shared is None:
         raise Http404
+    services.access_log_record(
+        reader=user, pupil_id=owner.pk, what=AccessLog.What.PROJECT
+    )
     return render(
         request,
         "portfolio/project.html",
@@ -616,3 +636,15 @@ def metier_search(request: HttpRequest) -> HttpResponse:
         else Metier.objects.none()
     )
     return render(request, "portfolio/_metier_options.html", {"metiers": found})
+
+
+@require_GET
+def access_log(request: HttpRequest) -> HttpResponse:
+    """“Qui a consulté mon parcours”: every opening of the pupil's portfolio
+    by a member of staff, newest first."""
+    owner = _pupil(request)
+    return render(
+        request,
+        "portfolio/access_log.html",
+        {"rows": AccessLog.objects.filter(pupil=owner)[:200]},
+    )

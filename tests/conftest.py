@@ -10,7 +10,7 @@ from classes.demo import COLLEGE_UAI
 from classes.models import Assignment, Class, Enrolment, TeachingAssignment, User
 from portfolio import services as portfolio_services
 from portfolio.demo import build_demo
-from portfolio.models import Entry
+from portfolio.models import Entry, Interview
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -96,6 +96,9 @@ class World:
         assignment = self.assignment("Préparer la visite du lycée Marie-Curie")
         entry = portfolio_services.answer_draft_for(by=lea, assignment=assignment)
         return portfolio_services.entry_save(by=lea, entry=entry)
+
+    def interview_of_lea(self) -> Interview:
+        return Interview.objects.get(pupil__username="eleve")
 
     def entry(self, title: str) -> Entry:
         """One of the demo entries, by title (trash included)."""

@@ -16,6 +16,10 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
+
+from classes import services as classes_services
+from classes.models import StaffRole, TeachingAssignment, User
 
 SELF = "self"
 
@@ -87,6 +91,48 @@ def _past_event(world):
     return {"pk": world.college_class("3e A").events.get(title__startswith="Visite").pk}
 
 
+def _interview(world):
+    return {"pk": world.interview_of_lea().pk}
+
+
+def _teaching(world):
+    return {
+        "pk": TeachingAssignment.objects.get(
+            school_class=world.college_class("3e A"), teacher__username="prof"
+        ).pk
+    }
+
+
+def _documentalist_role(world):
+    return {"pk": StaffRole.objects.get(user__username="documentaliste").pk}
+
+
+def _departure(world):
+    school_class = world.college_class("3e B")
+    pupil = User.objects.filter(enrolments__school_class=school_class).order_by("pk")[0]
+    enrolment = classes_services.pupil_departure_record(
+        by=None, pupil=pupil, school=school_class.school, left_on=timezone.localdate()
+    )
+    return {"pk": enrolment.pk}
+
+
+def _flag(world):
+    flag = classes_services.pupil_flag_raise(
+        by=world.user("cpe"),
+        school=world.college_class("3e A").school,
+        pupil=world.user("pupil"),
+        reason="Absences",
+    )
+    return {"pk": flag.pk}
+
+
+def _flag_history(world):
+    return {
+        "pk": world.college_class("3e A").school_id,
+        "pupil_pk": world.user("pupil").pk,
+    }
+
+
 GET, POST = "GET", "POST"
 COMMENT = {"body": "Bien vu."}
 SHARE = {"visibility": "private"}
@@ -123,6 +169,10 @@ CLASS_VIEW =                 (302, 200, 200, 404, 404, 200, 404, 404, 200, 200, 
 # What only the class's teachers do: the others who see the class get 403.
 CLASS_TEACH =                (302, 403, 403, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 403)
 CLASS_TEACH_POST =           (302, 403, 403, 404, 404, 302, 404, 404, 403, 403, 403, 403, 404, 403)
+# Managing a school: head, deputy, school admin, platform admin.
+SCHOOL_MANAGE =              (302, 403, 403, 403, 404, 403, 403, 404, 200, 403, 403, 403, 404, 200)
+# Following pupils (flags): the school's educational team only.
+TEAM_FOLLOW =                (302, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 403)
 # Changing an entry happens in the pupil space: other pupils get 404, staff
 # (who are not pupils) 403 before any entry is looked up.
 OWNER_ONLY =                 (302, 200, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403)
@@ -178,6 +228,46 @@ MATRIX = [
     # Léa's answer shared with the assigning teacher only: not the team.
     Row("portfolio:entry_detail", _answer,                (302, 200, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404), label="entry_detail-answer"),
     Row("portfolio:entry_review", _answer,                (302, 403, 404, 404, 404, 302, 404, 404, 404, 404, 404, 404, 404, 404), POST),
+    # Orientation interviews: Léa's, organised by the Psy-EN with her PP (prof).
+    Row("interviews:mine", None, PUPIL_SPACE),
+    Row("interviews:class_list", _class_3e_a,             (302, 403, 403, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 403)),
+    # Planning: the pupil's PP and the Psy-EN only.
+    Row("interviews:plan", _pupil,                        (302, 403, 404, 404, 404, 200, 404, 404, 403, 403, 200, 403, 404, 404)),
+    Row("interviews:detail", _interview,                  (302, 200, 404, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 404)),
+    # Held already: nobody prepares it any more.
+    Row("interviews:prepare", _interview,                 (302, 403, 404, 404, 404, 403, 404, 404, 403, 403, 403, 403, 404, 404)),
+    Row("interviews:record", _interview,                  (302, 403, 404, 404, 404, 200, 404, 404, 403, 403, 200, 403, 404, 404)),
+    # A held interview cannot be cancelled, not even by its organiser.
+    Row("interviews:cancel", _interview,                  (302, 403, 404, 404, 404, 403, 404, 404, 403, 403, 403, 403, 404, 404), POST),
+    Row("interviews:passport", _interview,                (302, 302, 404, 404, 404, 403, 404, 404, 403, 403, 403, 403, 404, 404), POST, {"shown": "1"}),
+    Row("portfolio:access_log", None, PUPIL_SPACE),
+    # The school's coverage and its CSV tables: the school's team.
+    Row("coverage:school_coverage", _college,             (302, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 200)),
+    Row("coverage:school_coverage_csv", _college,         (302, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 200), GET, {"table": "kinds"}),
+    # Importing pupils and rolling the year over: the school's managers. The
+    # import POST carries no file: managers are told to choose one (422).
+    Row("school_import:pupils_import", _college,          (302, 403, 403, 403, 404, 403, 403, 404, 200, 403, 403, 403, 404, 200)),
+    Row("school_import:pupils_import", _college,          (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"action": "dry_run"}, label="pupils_import-post"),
+    Row("school_import:year_rollover", _college,          (302, 403, 403, 403, 404, 403, 403, 404, 200, 403, 403, 403, 404, 200)),
+    Row("school_import:year_rollover", _college,          (302, 403, 403, 403, 404, 403, 403, 404, 302, 403, 403, 403, 404, 302), POST, label="year_rollover-post"),
+    # The passport: the pupil's own, from the pupil space.
+    Row("exports:passport", None, PUPIL_SPACE),
+    Row("exports:passport_preview", None, PUPIL_SPACE),
+    Row("exports:passport_pdf", None, PUPIL_SPACE),
+    # School administration and follow-up flags.
+    Row("school_admin:manage", _college, SCHOOL_MANAGE),
+    Row("school_admin:class_create", _college, SCHOOL_MANAGE),
+    Row("school_admin:teaching_add", _college, SCHOOL_MANAGE),
+    Row("school_admin:role_grant", _college, SCHOOL_MANAGE),
+    Row("school_admin:settings", _college, SCHOOL_MANAGE),
+    Row("school_admin:departure_create", _college, SCHOOL_MANAGE),
+    Row("school_admin:teaching_remove", _teaching,        (302, 403, 403, 404, 404, 403, 404, 404, 302, 403, 403, 403, 404, 302), POST),
+    Row("school_admin:role_revoke", _documentalist_role,  (302, 404, 404, 404, 404, 404, 404, 404, 302, 403, 403, 403, 404, 302), POST),
+    Row("school_admin:departure_undo", _departure,        (302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 302), POST),
+    Row("school_admin:flag_list", _college, TEAM_FOLLOW),
+    Row("school_admin:flag_create", _college, TEAM_FOLLOW),
+    Row("school_admin:flag_history", _flag_history, TEAM_FOLLOW),
+    Row("school_admin:flag_clear", _flag,                 (302, 404, 404, 404, 404, 404, 404, 404, 302, 302, 302, 302, 404, 404), POST, {"clearing_note": "Tout va bien."}),
     Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
     Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 200)),
     Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),
@@ -206,7 +296,9 @@ CASES = [
 def test_it_answers_each_role_as_the_matrix_says(world, row, who, expected):
     url = reverse(row.url_name, kwargs=row.kwargs(world) if row.kwargs else None)
     client = world.client_for(who)
-    response = client.post(url, row.data) if row.method == POST else client.get(url)
+    response = (
+        client.post(url, row.data) if row.method == POST else client.get(url, row.data)
+    )
     if who == "anonymous":
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
@@ -216,3 +308,41 @@ def test_it_answers_each_role_as_the_matrix_says(world, row, who, expected):
             assert not response["Location"].startswith(reverse("account_login"))
     else:
         assert response.status_code == expected
+
+
+# The confidential note of Léa's interview: the Psy-EN only (the school's
+# default), never the pupil, her professeur principal or the rest of the team.
+#                     anon   pupil  mate   ocls   osch   tchr   otch   osct   head   cpe    psy   doc    oshd   admin
+CONFIDENTIAL_NOTE = (
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    False,
+    True,
+    False,
+    False,
+    False,
+)
+NOTE = "Situation familiale à suivre"
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"), list(zip(CAST, CONFIDENTIAL_NOTE, strict=True)), ids=CAST
+)
+def test_the_confidential_note_reaches_only_the_roles_the_school_allows(
+    world, who, shown
+):
+    interview = world.interview_of_lea()
+    client = world.client_for(who)
+    for name in ("interviews:detail", "interviews:record", "interviews:mine"):
+        kwargs = None if name == "interviews:mine" else {"pk": interview.pk}
+        page = client.get(reverse(name, kwargs=kwargs))
+        assert (NOTE in page.content.decode()) is (shown and name != "interviews:mine")
+    record = client.get(reverse("interviews:record", kwargs={"pk": interview.pk}))
+    assert ('name="confidential_note"' in record.content.decode()) is shown

@@ -1,6 +1,7 @@
 """A pupil's private entry, draft or trash never reaches anyone else: every URL
 of the role matrix, fetched by every other member of the cast, is searched for
-the titles of Léa's private and trashed entries and of her attachment's name."""
+the titles of Léa's private, draft and trashed entries, and for the
+confidential note of her orientation interview."""
 
 import pytest
 from django.urls import reverse
@@ -9,6 +10,7 @@ from portfolio import services
 from portfolio.models import Entry, EntryKind, Visibility
 from tests.test_access_matrix import CAST, MATRIX, POST
 
+CONFIDENTIAL = "Situation familiale à suivre"
 SECRETS = [
     "Recherches sur les bacs pro du numérique",
     "Essai supprimé",
@@ -33,7 +35,7 @@ def test_no_page_shows_another_pupils_private_entries(world, who):
         if row.method == POST:
             continue
         url = reverse(row.url_name, kwargs=row.kwargs(world) if row.kwargs else None)
-        response = client.get(url, follow=True)
+        response = client.get(url, row.data, follow=True)
         body = (
             b"".join(response.streaming_content)
             if response.streaming
@@ -42,3 +44,6 @@ def test_no_page_shows_another_pupils_private_entries(world, who):
         page = body.decode(errors="replace")
         for secret in SECRETS:
             assert secret not in page, f"{secret!r} shown to {who} at {url}"
+        # The interview's confidential note: the Psy-EN only (school default).
+        if who != "psyen":
+            assert CONFIDENTIAL not in page, f"the note shown to {who} at {url}"

@@ -210,6 +210,8 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 ATTACHMENT_QUOTA_BYTES = env_int("ATTACHMENT_QUOTA_MB", 200, minimum=1) * 1024 * 1024
 ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
 TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
+# Days a pupil who left the school keeps reading and exporting their portfolio.
+LEFT_PUPIL_ACCESS_DAYS = env_int("LEFT_PUPIL_ACCESS_DAYS", 365, minimum=0)
 # Uploads are read into memory up to the attachment limit, then spooled to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

@@ -11,6 +11,7 @@ urlpatterns = [
     # The language switch works before logging in too.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("accounts/", include("allauth.urls")),
+    path("parcours/passeport/", include("exports.urls")),
     path("parcours/", include("portfolio.urls")),
     path("classes/", include("portfolio.staff_urls")),
     path("etablissement/", include("portfolio.coverage_urls")),

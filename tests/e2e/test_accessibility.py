@@ -5,7 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from classes.models import Assignment, Class, School, User
-from portfolio.models import Entry
+from portfolio.models import Entry, Interview
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -20,6 +20,7 @@ def _pages_for(alias: str) -> list[str]:
     account_pages = [reverse("account_email"), reverse("account_change_password")]
     visit = Entry.objects.get(title="Visite de l'atelier du Garage des Tonkins")
     assignment = Assignment.objects.get(title__startswith="Préparer la visite")
+    interview = Interview.objects.get(pupil=pupil)
     pages = {
         "anonymous": [reverse("account_login"), reverse("account_reset_password")],
         "eleve": [
@@ -39,6 +40,11 @@ def _pages_for(alias: str) -> list[str]:
             reverse("portfolio:self_assessment"),
             reverse("staff:assignment_detail", args=[assignment.pk]),
             reverse("portfolio:entry_create") + f"?activite={assignment.pk}",
+            reverse("exports:passport"),
+            reverse("exports:passport_preview"),
+            reverse("interviews:mine"),
+            reverse("interviews:detail", args=[interview.pk]),
+            reverse("portfolio:access_log"),
             *account_pages,
         ],
         "prof": [
@@ -60,6 +66,17 @@ def _pages_for(alias: str) -> list[str]:
         ],
         "principal": [
             reverse("classes:school_overview", args=[college.pk]),
+            reverse("coverage:school_coverage", args=[college.pk]),
+            reverse("school_admin:manage", args=[college.pk]),
+            reverse("school_admin:class_create", args=[college.pk]),
+            reverse("school_admin:teaching_add", args=[college.pk]),
+            reverse("school_admin:settings", args=[college.pk]),
+            reverse("school_admin:flag_list", args=[college.pk]),
+            reverse("school_admin:flag_create", args=[college.pk]),
+            reverse("school_import:pupils_import", args=[college.pk]),
+            reverse("school_import:year_rollover", args=[college.pk]),
+            reverse("interviews:class_list", args=[class_3e_a.pk]),
+            reverse("interviews:detail", args=[interview.pk]),
             reverse("classes:class_detail", args=[class_3e_a.pk]),
             reverse("portfolio:pupil_portfolio", args=[pupil.pk]),
             *account_pages,
