@@ -556,3 +556,29 @@ class PupilFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pupil} ({self.raised_at:%Y-%m-%d})"
+
+
+class ApiToken(models.Model):
+    """A token a user creates for an integration (API v1). Only a hash of the
+    secret is stored; `prefix` finds the row, the hash proves the secret."""
+
+    class Scope(models.TextChoices):
+        READ = "read", _("read only")
+        READ_WRITE = "read_write", _("read and write")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
