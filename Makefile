@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: run test install system-deps lint types migrations-check unit e2e browser messages compilemessages clean bench
+.PHONY: run test install system-deps lint types migrations-check unit e2e browser messages compilemessages clean bench bench-passport
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,12 +28,13 @@ $(STAMP): pyproject.toml
 install: system-deps $(STAMP) compilemessages
 
 # Shared libraries the Python packages load: libmagic (python-magic) and Pango
-# (WeasyPrint). Installed from Debian's packages when missing.
+# (WeasyPrint); xmlsec1 signs the test IdP's SAML responses (pysaml2).
+# Installed from Debian's packages when missing.
 system-deps:
-	@ldconfig -p | grep -q 'libmagic.so.1' && ldconfig -p | grep -q 'libpango-1.0.so.0' || { \
-		echo "Installing libmagic1 and Pango with apt-get"; \
-		apt-get install -y -qq libmagic1 libpango-1.0-0 libpangoft2-1.0-0 >/dev/null 2>&1 || { \
-			apt-get update -qq && apt-get install -y -qq libmagic1 libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; }; }
+	@ldconfig -p | grep -q 'libmagic.so.1' && ldconfig -p | grep -q 'libpango-1.0.so.0' && command -v xmlsec1 >/dev/null || { \
+		echo "Installing libmagic1, Pango and xmlsec1 with apt-get"; \
+		apt-get install -y -qq libmagic1 libpango-1.0-0 libpangoft2-1.0-0 xmlsec1 >/dev/null 2>&1 || { \
+			apt-get update -qq && apt-get install -y -qq libmagic1 libpango-1.0-0 libpangoft2-1.0-0 xmlsec1 >/dev/null; }; }
 
 compilemessages: $(STAMP)
 	@command -v msgfmt >/dev/null || { echo "Installing gettext (msgfmt) with apt-get"; apt-get install -y -qq gettext >/dev/null || { apt-get update -qq && apt-get install -y -qq gettext >/dev/null; }; }
@@ -75,3 +76,6 @@ clean:
 # Benchmarks print figures; they are not part of `make test`.
 bench: install
 	$(BIN)/python bench/timeline.py
+
+bench-passport: install
+	$(BIN)/python bench/passport.py

@@ -4,8 +4,10 @@ from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from exports.archive import MAX_UPLOAD_BYTES
 from exports.passport import PassportChoice
 from portfolio.models import Entry
 
@@ -49,3 +51,31 @@ class PassportForm(forms.Form):
             with_comments=data["with_comments"],
             with_interviews=data["with_interviews"],
         )
+
+
+class ArchiveImportForm(forms.Form):
+    """An archive downloaded from webclasseur (here or elsewhere), to import."""
+
+    archive = forms.FileField(
+        label=_("Archive to import (ZIP)"),
+        help_text=_("The “portfolio archive” ZIP file, 100 MB at most."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+        error_messages={"required": _("Choose the archive file to import.")},
+    )
+    keep_sharing = forms.BooleanField(
+        label=_(
+            "Keep my sharing choices (the entries I had shared are shown to my "
+            "teachers here)"
+        ),
+        required=False,
+    )
+
+    def clean_archive(self) -> Any:
+        upload = self.cleaned_data["archive"]
+        if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(
+                _("The archive is too big (%(max)s at most)."),
+                code="too_big",
+                params={"max": filesizeformat(MAX_UPLOAD_BYTES)},
+            )
+        return upload

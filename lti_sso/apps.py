@@ -8,3 +8,11 @@ class LtiSsoConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lti_sso"
     verbose_name = _("Single sign-on and LTI")
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from onelogin.saml2.constants import OneLogin_Saml2_Constants
+
+        # python3-saml reads its clock tolerance from this class attribute
+        # (Conditions NotBefore / NotOnOrAfter).
+        OneLogin_Saml2_Constants.ALLOWED_CLOCK_DRIFT = settings.SAML_CLOCK_SKEW_SECONDS

@@ -10,6 +10,7 @@ account page": any logged-in user gets a page or an account redirect, never an
 error, and anonymous users are sent to the login page.
 """
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,8 @@ from django.utils import timezone
 
 from classes import services as classes_services
 from classes.models import StaffRole, TeachingAssignment, User
+from exports.batch import batch_finish
+from exports.models import BatchExport
 
 SELF = "self"
 
@@ -131,6 +134,20 @@ def _flag_history(world):
         "pk": world.college_class("3e A").school_id,
         "pupil_pk": world.user("pupil").pk,
     }
+
+
+def _batch(world):
+    """A finished class batch requested by prof (an empty ZIP)."""
+    batch = BatchExport.objects.create(
+        requester=world.user("teacher"),
+        school_class=world.college_class("3e A"),
+        expires_at=timezone.now() + datetime.timedelta(days=1),
+    )
+    return {"pk": batch_finish(batch_id=batch.pk, parts=[]).pk}
+
+
+def _class_3e_a_for_batch(world):
+    return {"class_pk": world.college_class("3e A").pk}
 
 
 GET, POST = "GET", "POST"
@@ -254,6 +271,17 @@ MATRIX = [
     Row("exports:passport", None, PUPIL_SPACE),
     Row("exports:passport_preview", None, PUPIL_SPACE),
     Row("exports:passport_pdf", None, PUPIL_SPACE),
+    # A class's passports in one ZIP: the class's teachers and the team start
+    # one; a batch is its requester's alone.
+    Row("batch:start", _class_3e_a_for_batch,             (302, 403, 403, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 403)),
+    Row("batch:start", _class_3e_a_for_batch,             (302, 403, 403, 404, 404, 302, 404, 404, 302, 302, 302, 302, 404, 403), POST, label="batch_start-post"),
+    Row("batch:progress", _batch,                         (302, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404)),
+    Row("batch:download", _batch,                         (302, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404)),
+    Row("exports:archive", None, PUPIL_SPACE),
+    Row("exports:archive_download", None, PUPIL_SPACE),
+    Row("exports:leap2a", None, PUPIL_SPACE),
+    # No file posted: each pupil is told to choose one, nothing is imported.
+    Row("exports:archive_import", None,                   (302, 422, 422, 422, 422, 403, 403, 403, 403, 403, 403, 403, 403, 403), POST),
     # School administration and follow-up flags.
     Row("school_admin:manage", _college, SCHOOL_MANAGE),
     Row("school_admin:class_create", _college, SCHOOL_MANAGE),
@@ -274,6 +302,9 @@ MATRIX = [
     Row("classes:school_overview", _college,              (302, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 200)),
     # django-allauth's own account pages (local accounts)
     Row("account_email", None, OWN_ACCOUNT),
+    Row("socialaccount_connections", None, OWN_ACCOUNT),
+    # allauth's page after a failed SSO login answers 401 to everyone.
+    Row("socialaccount_login_error", None, (302, *[401] * 13)),
     Row("account_change_password", None, OWN_ACCOUNT),
     Row("account_set_password", None, OWN_ACCOUNT),
     Row("account_confirm_reauthentication_code", None, OWN_ACCOUNT),

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.saml",
     "rest_framework",
     "drf_spectacular",
     "django_htmx",
@@ -70,6 +72,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "lti_sso.middleware.SamlErrorsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -150,6 +153,26 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = False
+
+# Single sign-on (SAML 2.0, lti_sso): one allauth SocialApp per identity
+# provider (ENT or GAR); the adapter maps the attributes to school, class and
+# role and provisions the account (docs/sso.md). Accounts created by SSO have
+# no password; the local sign-up stays closed.
+SOCIALACCOUNT_ADAPTER = "lti_sso.adapters.SamlAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # never link an account by email
+SOCIALACCOUNT_EMAIL_REQUIRED = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# The GAR and the ENTs open the resource with a plain link: a GET on
+# /accounts/saml/<slug>/login/ starts the SP-initiated login at once (it only
+# sends the browser to the IdP; the response must answer that very request).
+SOCIALACCOUNT_LOGIN_ON_GET = True
+# Seconds of clock difference tolerated with the IdP on NotBefore/NotOnOrAfter.
+SAML_CLOCK_SKEW_SECONDS = env_int("SAML_CLOCK_SKEW_SECONDS", 120, minimum=0)
+# The service provider's key pair (PEM files): it signs the AuthnRequests and
+# the logout messages; the certificate goes into the SP metadata.
+SAML_SP_PRIVATE_KEY_FILE = env_str("SAML_SP_PRIVATE_KEY_FILE", "")
+SAML_SP_CERTIFICATE_FILE = env_str("SAML_SP_CERTIFICATE_FILE", "")
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("parcours/passeport/", include("exports.urls")),
     path("parcours/", include("portfolio.urls")),
+    path("classes/exports/", include("exports.batch_urls")),
     path("classes/", include("portfolio.staff_urls")),
     path("etablissement/", include("portfolio.coverage_urls")),
     path("etablissement/", include("classes.import_urls")),
