@@ -20,5 +20,6 @@ urlpatterns = [
     path("etablissement/", include("classes.school_admin_urls")),
     path("entretiens/", include("portfolio.interview_urls")),
     path("", include("classes.urls")),
+    path("api/v1/", include("webclasseur.api.urls")),
     path("admin/", admin.site.urls),
 ]
