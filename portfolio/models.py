@@ -178,6 +178,9 @@ class Entry(models.Model):
         related_name="entries",
     )
     deleted_at = models.DateTimeField(_("moved to the trash at"), null=True, blank=True)
+    # A stable identity across instances and schools: set when an entry is
+    # imported from an archive, and carried by every later export.
+    source_id = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -189,6 +192,11 @@ class Entry(models.Model):
         verbose_name_plural = _("entries")
         indexes = [models.Index(fields=["owner", "deleted_at", "-start_date"])]
         constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "source_id"],
+                condition=~Q(source_id=""),
+                name="entry_source_id_unique_per_owner",
+            ),
             models.UniqueConstraint(
                 fields=["owner", "class_event"],
                 condition=Q(class_event__isnull=False),
