@@ -17,7 +17,7 @@ include .env
 export
 endif
 
-.PHONY: run test install system-deps lint types migrations-check unit e2e browser messages compilemessages clean bench bench-passport
+.PHONY: run test install system-deps lint types migrations-check unit e2e browser messages compilemessages clean bench bench-passport audit
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -79,3 +79,8 @@ bench: install
 
 bench-passport: install
 	$(BIN)/python bench/passport.py
+
+# Not part of `make test`: pip-audit needs the vulnerability database online.
+audit: install
+	$(BIN)/bandit -q -r classes portfolio exports lti_sso webclasseur -x '*/migrations/*' --severity-level high
+	$(BIN)/pip-audit --skip-editable --progress-spinner off

@@ -61,6 +61,8 @@ class ClassListView(ApiListView):
     filterset_class = ClassFilter
 
     def get_queryset(self) -> QuerySet[Class]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return Class.objects.none()
         return (
             classes_visible_to(acting_user(self.request))
             .select_related("school", "year")
@@ -119,6 +121,8 @@ class AssignmentListView(ApiListView):
     filterset_class = AssignmentFilter
 
     def get_queryset(self) -> QuerySet[Assignment]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return Assignment.objects.none()
         return _assignments(acting_user(self.request))
 
 

@@ -10,8 +10,9 @@ note) and the log of who opened their portfolio.
 `archive_import` brings an archive into the pupil's own portfolio (after a change of
 school, or from another webclasseur): the whole ZIP is checked before anything is
 written, entries go through `portfolio.services.entry_save` and files through
-`webclasseur.uploads.clean_upload`, all in one transaction; importing the same
-archive again creates nothing.
+`webclasseur.uploads.clean_upload`, all in one transaction. Each entry carries a
+`source_id` (kept from the archive on import, re-emitted on export): importing
+the same entry again, here or in any later school, creates nothing.
 """
 
 import datetime
@@ -29,7 +30,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -84,8 +85,17 @@ def instance_id() -> str:
 
 
 def source_id(instance: str, entry_id: int, created_at: str) -> str:
-    """The entry's stable identity across instances."""
+    """The identity of an entry made here (never imported): stable across
+    exports, different on every instance."""
     return hashlib.sha256(f"{instance}\n{entry_id}\n{created_at}".encode()).hexdigest()
+
+
+def entry_source_id(entry: Entry, instance: str) -> str:
+    """The entry's identity across archives and schools: the one it came in
+    with when it was imported, else the one of an entry made here."""
+    return entry.source_id or source_id(
+        instance, entry.pk, _iso(entry.created_at) or ""
+    )
 
 
 def _iso(value: datetime.datetime | datetime.date | None) -> str | None:
@@ -219,7 +229,7 @@ def _entry_record(
     created = _iso(entry.created_at) or ""
     return {
         "id": entry.pk,
-        "source_id": source_id(instance, entry.pk, created),
+        "source_id": entry_source_id(entry, instance),
         "title": entry.title,
         "kind": entry.kind,
         "start_date": _iso(entry.start_date),
@@ -552,8 +562,19 @@ def _check_entries(
     """Every entry's values and files, checked before anything is written."""
     kinds = set(EntryKind.values)
     checked = []
+    identities: set[str] = set()
     for record in manifest["entries"]:
         title = record["title"] or _("Untitled draft")
+        if record["source_id"] in identities:
+            raise _refuse(
+                _(
+                    "The archive holds the entry “%(title)s” twice: it was modified "
+                    "or damaged."
+                ),
+                "duplicate_entry",
+                title=title,
+            )
+        identities.add(record["source_id"])
         created_at = parse_datetime(record["created_at"])
         dates_ok = all(
             record[key] is None or parse_date(record[key]) is not None
@@ -581,17 +602,38 @@ def _check_entries(
     return checked
 
 
-def _existing(by: User, record: dict[str, Any], created_at: datetime.datetime) -> bool:
-    """Imported before? Until Entry has a `source_id` field, an imported entry
-    keeps its original creation time, and (owner, created_at, kind, title,
-    start_date) recognises it."""
-    return Entry.objects.filter(
-        owner=by,
-        created_at=created_at,
+def _existing(by: User, item: _CheckedEntry, *, same_instance: bool) -> bool:
+    """Is the entry already in the pupil's portfolio (the trash included)?
+
+    Recognised by (owner, source_id). Also: on the instance that made the
+    archive, the pupil's own entry it was exported from (its `source_id` is
+    still empty); and an entry imported before `Entry.source_id` existed (same
+    creation time, kind, title and start date), which then takes the archive's
+    `source_id` so that later imports recognise it directly."""
+    record = item.record
+    identity = record["source_id"]
+    mine = Entry.objects.filter(owner=by)
+    if mine.filter(source_id=identity).exists():
+        return True
+    if same_instance:
+        original = mine.filter(pk=record["id"], source_id="").first()
+        if (
+            original is not None
+            and entry_source_id(original, instance_id()) == identity
+        ):
+            return True
+    start = parse_date(record["start_date"]) if record["start_date"] else None
+    legacy = mine.filter(
+        source_id="",
+        created_at=item.created_at,
         kind=record["kind"],
         title=record["title"],
-        start_date=parse_date(record["start_date"]) if record["start_date"] else None,
-    ).exists()
+        start_date=start,
+    ).values_list("pk", flat=True)[:1]
+    if legacy:
+        Entry.objects.filter(pk=legacy[0]).update(source_id=identity)
+        return True
+    return False
 
 
 def archive_import(
@@ -606,12 +648,13 @@ def archive_import(
         raise PermissionDenied
     manifest, files = _read_zip(data)
     checked = _check_entries(manifest, files)
+    same_instance = manifest["instance"] == instance_id()
     written: list[str] = []
     created = already = file_count = 0
     try:
         with transaction.atomic():
             for item in checked:
-                if _existing(by, item.record, item.created_at):
+                if _existing(by, item, same_instance=same_instance):
                     already += 1
                     continue
                 entry = _import_entry(by, item, keep_sharing)
@@ -624,9 +667,19 @@ def archive_import(
                 created += 1
                 file_count += len(item.uploads)
             project_items = _import_project(by, manifest["project"], keep_sharing)
-    except Exception:
+    except Exception as error:
         for name in written:
             default_storage.delete(name)
+        if isinstance(error, IntegrityError):
+            # The same archive imported twice at the same moment: the second
+            # import meets the (owner, source_id) constraint.
+            raise _refuse(
+                _(
+                    "This archive is being imported already: wait a moment, then "
+                    "reload the page."
+                ),
+                "conflict",
+            ) from None
         raise
     return ImportResult(
         created=created,
@@ -669,6 +722,9 @@ def _import_entry(by: User, item: _CheckedEntry, keep_sharing: bool) -> Entry:
         what_i_liked=record.get("what_i_liked", ""),
         interest=record.get("interest"),
         visibility=visibility,
+        # Its identity since it was first exported: recognises it on a later
+        # import, here or in the next school, and goes into the next export.
+        source_id=record["source_id"],
     )
     try:
         services.entry_save(
@@ -687,7 +743,7 @@ def _import_entry(by: User, item: _CheckedEntry, keep_sharing: bool) -> Entry:
             title=record["title"] or _("Untitled draft"),
             error=" ".join(error.messages),
         ) from None
-    # The original creation time: it dates the entry and recognises it later.
+    # The original creation time: it dates the entry.
     Entry.objects.filter(pk=entry.pk).update(created_at=item.created_at)
     return entry
 

@@ -33,8 +33,16 @@ from portfolio.permissions import (
     projects_visible_to,
 )
 
-MAX_ENTRIES = 500
+# What one passport may hold: the bounds of a render in the web request
+# (WeasyPrint cannot be interrupted; see docs/passport.md). The render time grows
+# with the pages: about 4 s for 100 entries, 9 s for 250, 21 s for 500 on a busy
+# two-core machine, hence 200. Beyond MAX_ENTRIES
+# the most recent entries are kept and the passport says how many were left out;
+# pictures go to the most recent entries first, MAX_IMAGES_PER_ENTRY each and
+# MAX_IMAGES in all (the fetcher also caps their bytes).
+MAX_ENTRIES = 200
 MAX_IMAGES_PER_ENTRY = 6
+MAX_IMAGES = 40
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,9 @@ class Passport:
     assessments: list[SelfAssessment] = field(default_factory=list)
     interviews: list[Interview] = field(default_factory=list)
     with_comments: bool = False
+    # Chosen but left out by the bounds above (the passport says so).
+    entries_left_out: int = 0
+    images_left_out: int = 0
 
 
 def build_passport(owner: User, choice: PassportChoice) -> Passport:
@@ -81,7 +92,7 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
     comments = Comment.objects.none()
     if choice.with_comments:
         comments = Comment.objects.select_related("author").order_by("created_at")
-    entries: list[Entry] = list(
+    newest_first: list[Entry] = list(
         queries.with_timeline_data(chosen)
         .prefetch_related(
             "formations",
@@ -92,8 +103,13 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
                 to_attr="thumbnails",
             ),
         )
-        .order_by("start_date", "created_at")[:MAX_ENTRIES]
+        .order_by("-start_date", "-created_at")[:MAX_ENTRIES]
     )
+    entries_left_out = (
+        chosen.count() - MAX_ENTRIES if len(newest_first) == MAX_ENTRIES else 0
+    )
+    images_left_out = _share_out_pictures(newest_first)
+    entries = newest_first[::-1]
     kinds = dict(EntryKind.choices)
     counted = Counter(str(kinds.get(entry.kind, entry.kind)) for entry in entries)
     metiers = sorted(
@@ -110,11 +126,13 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
         .select_related("school_class__school", "year")
         .first(),
         generated_on=timezone.localdate(),
-        groups=queries.group_by_school_year(entries[::-1]),
+        groups=queries.group_by_school_year(newest_first),
         entry_count=len(entries),
         counts=counted.most_common(),
         metiers=metiers,
         with_comments=choice.with_comments,
+        entries_left_out=entries_left_out,
+        images_left_out=images_left_out,
     )
     if choice.with_project:
         project = projects_visible_to(owner).filter(owner=owner).first()
@@ -139,3 +157,17 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
             .order_by("planned_at")
         )
     return passport
+
+
+def _share_out_pictures(newest_first: list[Entry]) -> int:
+    """Keep MAX_IMAGES_PER_ENTRY thumbnails per entry and MAX_IMAGES in all, the
+    most recent entries first; returns how many were left out."""
+    left = MAX_IMAGES
+    dropped = 0
+    for entry in newest_first:
+        thumbnails: list[Attachment] = getattr(entry, "thumbnails", [])
+        kept = thumbnails[: min(MAX_IMAGES_PER_ENTRY, left)]
+        dropped += len(thumbnails) - len(kept)
+        left -= len(kept)
+        entry.thumbnails = kept  # type: ignore[attr-defined]
+    return dropped

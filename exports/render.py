@@ -3,9 +3,12 @@
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 from weasyprint import HTML
 
 from classes.models import User
+from exports import passport as bounds
 from exports.fetcher import IMAGE_SCHEME, STATIC_SCHEME, PassportFetcher
 from exports.passport import Passport
 
@@ -28,7 +31,7 @@ def passport_html(passport: Passport, *, for_pdf: bool) -> str:
         for entry in group.entries:
             for attachment in getattr(entry, "thumbnails", []):
                 attachment.passport_url = image_url(attachment.pk)
-    return render_to_string(
+    html = render_to_string(
         "exports/passport.html",
         {
             "passport": passport,
@@ -36,6 +39,58 @@ def passport_html(passport: Passport, *, for_pdf: bool) -> str:
             "for_pdf": for_pdf,
         },
     )
+    return _with_bounds_notice(html, passport)
+
+
+def bounds_notice(passport: Passport) -> str:
+    """What the passport left out to stay within its bounds, said in it."""
+    lines = []
+    if passport.entries_left_out:
+        lines.append(
+            ngettext(
+                "%(count)s chosen entry is not in this passport: it holds the "
+                "%(max)s most recent ones.",
+                "%(count)s chosen entries are not in this passport: it holds the "
+                "%(max)s most recent ones.",
+                passport.entries_left_out,
+            )
+            % {"count": passport.entries_left_out, "max": bounds.MAX_ENTRIES}
+        )
+    if passport.images_left_out:
+        lines.append(
+            ngettext(
+                "%(count)s photo is not shown: a passport shows at most "
+                "%(per_entry)s photos per entry and %(max)s in all.",
+                "%(count)s photos are not shown: a passport shows at most "
+                "%(per_entry)s photos per entry and %(max)s in all.",
+                passport.images_left_out,
+            )
+            % {
+                "count": passport.images_left_out,
+                "per_entry": bounds.MAX_IMAGES_PER_ENTRY,
+                "max": bounds.MAX_IMAGES,
+            }
+        )
+    if not lines:
+        return ""
+    return format_html(
+        '<div class="notice" id="passport-bounds">{}</div>',
+        format_html_join("", "<p>{}</p>", ((line,) for line in lines)),
+    )
+
+
+def _with_bounds_notice(html: str, passport: Passport) -> str:
+    """The notice goes under the summary's title (templates/exports/passport.html
+    has no slot for it yet)."""
+    notice = bounds_notice(passport)
+    if not notice:
+        return html
+    summary = html.find('<section id="summary">')
+    heading_end = html.find("</h2>", summary) if summary >= 0 else -1
+    if heading_end < 0:
+        return html.replace("<body>", "<body>" + notice, 1)
+    at = heading_end + len("</h2>")
+    return html[:at] + notice + html[at:]
 
 
 def passport_pdf(user: User, html: str, *, archival: bool = False) -> bytes:

@@ -37,9 +37,19 @@ def _read(path: str) -> str | None:
     return Path(path).read_text() if path else None
 
 
-def hardened_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
-    """The app's settings with the security options forced on."""
+def hardened_settings(
+    app_settings: dict[str, Any], *, logout: bool = False
+) -> dict[str, Any]:
+    """The app's settings with the security options forced on; for the single
+    logout endpoint (`logout`), IdP messages must be signed too (python3-saml
+    ties that option to Responses as well, which ENTs sign at the assertion)."""
     hardened = dict(app_settings)
+    # Metadata is never fetched: only the certificate pinned in the app counts.
+    hardened["idp"] = {
+        key: value
+        for key, value in (hardened.get("idp") or {}).items()
+        if key != "metadata_url"
+    }
     advanced = dict(hardened.get("advanced") or {})
     advanced.update(
         strict=True,
@@ -51,6 +61,8 @@ def hardened_settings(app_settings: dict[str, Any]) -> dict[str, Any]:
         # No replay cache yet: unsolicited responses are always refused.
         reject_idp_initiated_sso=True,
     )
+    if logout:
+        advanced["want_message_signed"] = True
     key = _read(settings.SAML_SP_PRIVATE_KEY_FILE)
     cert = _read(settings.SAML_SP_CERTIFICATE_FILE)
     if key and cert:
@@ -82,9 +94,11 @@ class SamlAccountAdapter(DefaultSocialAccountAdapter):
         self, request: HttpRequest, provider: Any = None, client_id: Any = None
     ) -> list[SocialApp]:
         apps = super().list_apps(request, provider=provider, client_id=client_id)
+        match = getattr(request, "resolver_match", None)
+        logout = match is not None and match.url_name == "saml_sls"
         for app in apps:
             if app.provider == SAML:
-                app.settings = hardened_settings(app.settings or {})
+                app.settings = hardened_settings(app.settings or {}, logout=logout)
         return apps
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin: Any) -> bool:

@@ -1,60 +1,95 @@
-"""API of the portfolio: the pupil's entries (with the trash), the comments on
-them, and the pupil's project. Same rules as the pages: objects from
-portfolio.permissions, writes through portfolio.services, the pages' forms for
-the messages."""
+"""API of the portfolio: the pupil's entries (with the trash, the attachments
+and the comments on them), the pupil's project, the orientation interviews and
+the school overview figures. Same rules as the pages: objects from
+portfolio.permissions, writes through portfolio.services, the pages' forms and
+checks for the messages."""
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.http.response import HttpResponseBase
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from classes.models import SchoolYear, User
-from classes.permissions import get_assignment_for, require_pupil_space
-from portfolio import services
+from classes.permissions import (
+    classes_visible_to,
+    get_assignment_for,
+    get_school_for,
+    require_pupil_space,
+)
+from classes.roles import roles_of
+from portfolio import coverage, services
+from portfolio.coverage_views import CoverageFilterForm
 from portfolio.forms import (
+    MAX_FILES_PER_ENTRY,
     CommentForm,
     EntryForm,
     FormationLineForm,
     MetierLineForm,
     ProjectForm,
 )
-from portfolio.models import AccessLog, Comment, Entry, EntryKind, Project, Visibility
+from portfolio.models import (
+    AccessLog,
+    Comment,
+    Entry,
+    EntryKind,
+    Interview,
+    InterviewStatus,
+    Project,
+    Visibility,
+)
 from portfolio.permissions import (
+    can_read_confidential_note,
     comments_visible_to,
     entries_visible_to,
+    get_attachment_for,
     get_entry_for,
+    get_interview_for,
     get_portfolio_owner_for,
     get_project_for,
     get_trashed_entry_for,
+    interviews_visible_to,
     trashed_entries_visible_to,
 )
 from portfolio.serializers import (
+    AttachmentUploadIn,
     CommentIn,
     CommentOut,
     EntryIn,
     EntryOut,
     EntryUpdateIn,
+    InterviewDetailOut,
+    InterviewOut,
     ProjectIn,
     ProjectOut,
+    SchoolOverviewOut,
     TrashedEntryOut,
     entry_etag,
 )
+from portfolio.views import _file_response as file_response
 from webclasseur.api.base import (
     ApiListView,
     ApiView,
+    FileContentNegotiation,
     acting_user,
     check_if_match,
     etag_of,
     form_errors,
 )
+from webclasseur.uploads import EXPECTED_TYPES, CleanUpload, check_quota, clean_upload
 
 IF_MATCH = OpenApiParameter(
     "If-Match",
@@ -217,6 +252,8 @@ class EntryListView(ApiListView):
     filterset_class = EntryFilter
 
     def get_queryset(self) -> QuerySet[Entry]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return Entry.objects.none()
         user = acting_user(self.request)
         return _with_lists(entries_visible_to(user)).order_by(
             "-start_date", "-created_at", "-pk"
@@ -333,6 +370,129 @@ class EntryRestoreView(ApiView):
         entry = get_trashed_entry_for(owner, pk, "restore")
         services.entry_restore(by=owner, entry=entry)
         return _entry_response(entry)
+
+
+# --- Attachments ---------------------------------------------------------------
+
+
+def _checked_uploads(owner: User, files: list[UploadedFile]) -> list[CleanUpload]:
+    """The page's checks, in its order and with its messages (EntryForm's
+    clean_uploads): how many at once, each file's name, size and content,
+    then the quota."""
+    if not files:
+        raise exceptions.ValidationError({"uploads": [_("This field is required.")]})
+    if len(files) > MAX_FILES_PER_ENTRY:
+        raise exceptions.ValidationError(
+            {
+                "uploads": [
+                    _("Attach %(max)s files at most at once.")
+                    % {"max": MAX_FILES_PER_ENTRY}
+                ]
+            }
+        )
+    cleaned: list[CleanUpload] = []
+    messages: list[str] = []
+    for upload in files:
+        try:
+            cleaned.append(clean_upload(upload))
+        except ValidationError as error:
+            messages += error.messages
+    if messages:
+        raise exceptions.ValidationError({"uploads": messages})
+    try:
+        check_quota(cleaned, services.attachments_used_bytes(owner))
+    except ValidationError as error:
+        raise exceptions.ValidationError({"uploads": error.messages}) from None
+    return cleaned
+
+
+class EntryAttachmentUploadView(ApiView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": AttachmentUploadIn},
+        responses={201: EntryOut},
+        parameters=[IF_MATCH_OPTIONAL],
+        summary="Attach files to one of my entries",
+        description="Multipart, one or more `uploads` parts (photos JPEG, PNG, "
+        f"WebP, PDF, ODT or DOCX; {MAX_FILES_PER_ENTRY} at most at once). The "
+        "checks and messages are the website's; all or nothing. Answers the "
+        "entry with its new ETag.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        owner = _pupil(acting_user(request))
+        entry = get_entry_for(owner, pk, "edit")
+        unknown = sorted(set(request.data) - {"uploads"})
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: [_("This field cannot be set here.")] for name in unknown}
+            )
+        uploads = _checked_uploads(owner, request.FILES.getlist("uploads"))
+        with transaction.atomic():
+            list(
+                entries_visible_to(owner)
+                .filter(pk=entry.pk, owner_id=owner.pk)
+                .select_for_update(of=("self",))
+                .values_list("pk", flat=True)
+            )
+            entry = get_entry_for(owner, pk, "edit")
+            check_if_match(request, entry_etag(entry), required=False)
+            try:
+                saved = services.entry_save(
+                    by=owner,
+                    entry=entry,
+                    metiers=[
+                        services.MetierLine(label=m.label, rome_code=m.rome_code)
+                        for m in entry.metiers.all()
+                    ],
+                    formations=[
+                        services.FormationLine(label=f.label, diploma=f.diploma)
+                        for f in entry.formations.all()
+                    ],
+                    tag_names=[tag.name for tag in entry.tags.all()],
+                    uploads=uploads,
+                    finish=not entry.is_draft,
+                )
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    raise
+                raise exceptions.ValidationError({"uploads": error.messages}) from None
+        return _entry_response(
+            _with_lists(Entry.objects.filter(pk=saved.pk)).get(),
+            status.HTTP_201_CREATED,
+        )
+
+
+class AttachmentDownloadView(ApiView):
+    """The file, with the website's headers; a staff download goes to the
+    pupil's access log."""
+
+    content_negotiation_class = FileContentNegotiation
+
+    @extend_schema(
+        responses={
+            (200, content_type): OpenApiTypes.BINARY
+            for content_type in sorted(set(EXPECTED_TYPES.values()))
+        },
+        summary="Download an attachment",
+        description="Images are sent inline (they were re-encoded on upload), "
+        "documents as attachments; `Cache-Control: no-store`.",
+    )
+    def get(self, request: Request, pk: int) -> HttpResponseBase:
+        user = acting_user(request)
+        attachment = get_attachment_for(user, pk, "view")
+        services.access_log_record(
+            reader=user,
+            pupil_id=attachment.entry.owner_id,
+            what=AccessLog.What.ATTACHMENT,
+            object_id=attachment.entry_id,
+        )
+        return file_response(
+            attachment.file,
+            name=attachment.original_name,
+            content_type=attachment.content_type,
+            inline=attachment.is_image,
+        )
 
 
 # --- Comments -------------------------------------------------------------------
@@ -463,3 +623,148 @@ class ProjectView(ApiView):
     )
     def patch(self, request: Request) -> Response:
         return self._update(request, partial=True)
+
+
+# --- Orientation interviews ---------------------------------------------------------
+
+
+class InterviewFilter(filters.FilterSet):
+    status = filters.ChoiceFilter(choices=InterviewStatus.choices)
+    pupil = filters.NumberFilter(
+        field_name="pupil_id", min_value=1, max_value=2**31, help_text="A pupil's id."
+    )
+    year = filters.NumberFilter(
+        field_name="school_year__start_year",
+        min_value=1900,
+        max_value=3000,
+        help_text="First calendar year of the school year (2026 for 2026-2027).",
+    )
+
+    class Meta:
+        model = Interview
+        fields = ["status", "pupil", "year"]
+
+
+class InterviewListView(ApiListView):
+    """The interviews the user may read: a pupil's own; for staff, those of
+    the pupils they follow (summary only: read one for the rest)."""
+
+    serializer_class = InterviewOut
+    filter_backends = [filters.DjangoFilterBackend]
+    filterset_class = InterviewFilter
+
+    def get_queryset(self) -> QuerySet[Interview]:
+        if getattr(self, "swagger_fake_view", False):  # the schema generator
+            return Interview.objects.none()
+        return (
+            interviews_visible_to(acting_user(self.request))
+            .defer("confidential_note")
+            .select_related("pupil", "organiser", "school_year")
+            .order_by("-planned_at", "-pk")
+        )
+
+
+class InterviewDetailView(ApiView):
+    @extend_schema(
+        responses=InterviewDetailOut,
+        summary="Read an interview",
+        description="`confidential_note` is in the answer only for the roles "
+        "the school allows (the Psy-EN by default): never for the pupil, a "
+        "teacher or the rest of the team. A staff read goes to the pupil's "
+        "access log.",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        user = acting_user(request)
+        interview = get_interview_for(user, pk, "view")
+        services.access_log_record(
+            reader=user,
+            pupil_id=interview.pupil_id,
+            what=AccessLog.What.INTERVIEW,
+            object_id=interview.pk,
+        )
+        serializer = InterviewDetailOut(
+            interview,
+            context={
+                "readable_entries": entries_visible_to(user),
+                "with_confidential_note": can_read_confidential_note(user, interview),
+            },
+        )
+        return Response(serializer.data)
+
+
+# --- School overview -----------------------------------------------------------------
+
+WEEKS = OpenApiParameter(
+    "weeks",
+    {"type": "integer", "minimum": coverage.MIN_WEEKS, "maximum": coverage.MAX_WEEKS},
+    OpenApiParameter.QUERY,
+    required=False,
+    description="A pupil with no activity for this many weeks counts as quiet "
+    f"({coverage.DEFAULT_WEEKS} by default).",
+)
+
+
+def _cell(value: coverage.Cell) -> int | float | str | None:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
+class SchoolOverviewView(ApiView):
+    """The school's coverage figures for its educational team: the numbers of
+    the coverage page, counted over the entries the reader may read."""
+
+    @extend_schema(
+        responses=SchoolOverviewOut,
+        parameters=[WEEKS],
+        summary="The school's overview figures (its team)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        user = acting_user(request)
+        school = get_school_for(user, pk, "view_overview")
+        form = CoverageFilterForm(
+            {"semaines": request.query_params["weeks"]}
+            if "weeks" in request.query_params
+            else None
+        )
+        if form.is_bound and not form.is_valid():
+            raise exceptions.ValidationError(
+                {"weeks": [str(message) for message in form.errors["semaines"]]}
+            )
+        data = coverage.school_coverage(
+            classes=classes_visible_to(user).filter(school=school),
+            readable=entries_visible_to(user),
+            year=SchoolYear.objects.current(),
+            weeks=form.weeks(),
+            today=timezone.localdate(),
+        )
+        pupils = data.pupils
+        tables = [
+            {
+                "name": table.name,
+                "caption": str(table.caption),
+                "columns": [str(column) for column in table.columns],
+                "header_columns": len(table.header_columns),
+                "rows": [
+                    {
+                        "headers": [str(header) for header in row.headers],
+                        "cells": [_cell(cell) for cell in row.cells],
+                        "is_total": row.is_total,
+                    }
+                    for row in table.rows
+                ],
+            }
+            for table in coverage.all_tables(data).values()
+        ]
+        body = {
+            "school": school.pk,
+            "school_year": str(data.year) if data.year else None,
+            "weeks": data.weeks,
+            "since": data.since,
+            "pupil_total": len(pupils),
+            "with_activity": sum(1 for item in pupils if item.pupil.entry_count),
+            "quiet_total": sum(1 for item in pupils if data.is_quiet(item.pupil)),
+            "reads_no_entries": school.pk not in roles_of(user).team_school_ids,
+            "tables": tables,
+        }
+        return Response(SchoolOverviewOut(body).data)

@@ -4,6 +4,7 @@ their messages are the pages' own (portfolio.forms, then the services)."""
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -17,6 +18,7 @@ from portfolio.models import (
     EntryKind,
     EntryMetier,
     Interest,
+    Interview,
     RomeDomain,
     Visibility,
 )
@@ -45,6 +47,7 @@ class FormationOut(serializers.ModelSerializer):
 
 class AttachmentOut(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
+    api_download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
@@ -55,10 +58,16 @@ class AttachmentOut(serializers.ModelSerializer):
             "size",
             "is_image",
             "download_url",
+            "api_download_url",
         ]
 
     def get_download_url(self, attachment: Attachment) -> str:
+        """The website's link (session only)."""
         return reverse("portfolio:attachment_download", args=[attachment.pk])
+
+    def get_api_download_url(self, attachment: Attachment) -> str:
+        """The API's link (session or token)."""
+        return reverse("api:attachment_download", args=[attachment.pk])
 
 
 def entry_etag(entry: Entry) -> str:
@@ -131,6 +140,132 @@ class CommentOut(serializers.ModelSerializer):
         model = Comment
         fields = ["id", "entry", "author", "body", "created_at"]
         read_only_fields = fields
+
+
+class InterviewOut(serializers.ModelSerializer):
+    """An interview as a list shows it: when, where, who, its status."""
+
+    pupil = PersonOut(read_only=True)
+    organiser = PersonOut(read_only=True, allow_null=True)
+    school_year: serializers.Field = serializers.StringRelatedField()
+
+    class Meta:
+        model = Interview
+        fields = [
+            "id",
+            "pupil",
+            "school",
+            "school_year",
+            "level",
+            "organiser",
+            "planned_at",
+            "place",
+            "family_invited",
+            "status",
+            "in_passport",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class InterviewDetailOut(InterviewOut):
+    """The whole interview. The pupil's preparation lists only the entries the
+    reader may open; the synthesis, next steps and follow-up once it is held.
+    `confidential_note` is in the answer only for the readers the school
+    allows (the key is left out for everyone else, not sent empty)."""
+
+    participants = PersonOut(many=True, read_only=True)
+    entries = serializers.SerializerMethodField(
+        help_text="The entries the pupil chose to talk about, among those the "
+        "reader may open."
+    )
+    synthesis = serializers.SerializerMethodField()
+    next_steps = serializers.SerializerMethodField()
+    follow_up = serializers.SerializerMethodField()
+    confidential_note = serializers.CharField(
+        required=False,
+        help_text="Only for the roles the school allows (the Psy-EN by default).",
+    )
+
+    class Meta(InterviewOut.Meta):
+        fields = [
+            *InterviewOut.Meta.fields,
+            "participants",
+            "entries",
+            "prep_interests",
+            "prep_worries",
+            "prep_questions",
+            "synthesis",
+            "next_steps",
+            "follow_up",
+            "confidential_note",
+        ]
+        read_only_fields = fields
+
+    def get_entries(self, interview: Interview) -> list[int]:
+        readable: QuerySet[Entry] = self.context["readable_entries"]
+        return sorted(
+            readable.filter(pk__in=interview.entries.values("pk")).values_list(
+                "pk", flat=True
+            )
+        )
+
+    def _after_meeting(self, interview: Interview, name: str) -> str:
+        return str(getattr(interview, name)) if interview.is_held else ""
+
+    def get_synthesis(self, interview: Interview) -> str:
+        return self._after_meeting(interview, "synthesis")
+
+    def get_next_steps(self, interview: Interview) -> str:
+        return self._after_meeting(interview, "next_steps")
+
+    def get_follow_up(self, interview: Interview) -> str:
+        return self._after_meeting(interview, "follow_up")
+
+    def to_representation(self, instance: Interview) -> dict[str, Any]:
+        data = dict(super().to_representation(instance))
+        if not self.context.get("with_confidential_note", False):
+            # Not blank, not null: the key itself is never sent.
+            data.pop("confidential_note", None)
+        return data
+
+
+class CoverageRowOut(serializers.Serializer):
+    headers = serializers.ListField(child=serializers.CharField())
+    cells = serializers.ListField(
+        child=serializers.JSONField(),
+        help_text="Numbers (counts, percentages with one decimal), dates "
+        "(YYYY-MM-DD), texts, or null when there is nothing to count.",
+    )
+    is_total = serializers.BooleanField()
+
+
+class CoverageTableOut(serializers.Serializer):
+    name = serializers.CharField()
+    caption = serializers.CharField()
+    columns = serializers.ListField(child=serializers.CharField())
+    header_columns = serializers.IntegerField(
+        help_text="How many of the first columns (and row headers) name the row."
+    )
+    rows = CoverageRowOut(many=True)
+
+
+class SchoolOverviewOut(serializers.Serializer):
+    school = serializers.IntegerField()
+    school_year = serializers.CharField(allow_null=True)
+    weeks = serializers.IntegerField()
+    since = serializers.DateField(
+        help_text="Activities on or after this day count as recent."
+    )
+    pupil_total = serializers.IntegerField()
+    with_activity = serializers.IntegerField()
+    quiet_total = serializers.IntegerField()
+    reads_no_entries = serializers.BooleanField(
+        help_text="True when the reader is not on the school's team (the "
+        "platform admin): they read no entries, so every count is zero."
+    )
+    tables = CoverageTableOut(many=True)
 
 
 class ProjectOut(serializers.Serializer):
@@ -218,6 +353,12 @@ class EntryUpdateIn(EntryIn):
     """The same, without `assignment` (an answer stays the answer it is)."""
 
     assignment = None  # type: ignore[assignment]
+
+
+class AttachmentUploadIn(InputSerializer):
+    """Multipart only: one `uploads` part per file."""
+
+    uploads = serializers.ListField(child=serializers.FileField(), min_length=1)
 
 
 class CommentIn(InputSerializer):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from allauth.socialaccount.models import SocialApp
 from django.urls import reverse
 from django.utils import timezone
 
@@ -148,6 +149,24 @@ def _batch(world):
 
 def _class_3e_a_for_batch(world):
     return {"class_pk": world.college_class("3e A").pk}
+
+
+def _identity_provider(world):
+    app = SocialApp.objects.create(
+        provider="saml",
+        provider_id="https://ent.example.fr/idp",
+        client_id="ent",
+        name="ENT",
+        settings={
+            "idp": {
+                "entity_id": "https://ent.example.fr/idp",
+                "sso_url": "https://ent.example.fr/sso",
+                "x509cert": "",
+            },
+            "webclasseur": {"allowed_uais": ["0693901R"]},
+        },
+    )
+    return {"pk": world.college_class("3e A").school_id, "app_pk": app.pk}
 
 
 GET, POST = "GET", "POST"
@@ -284,6 +303,12 @@ MATRIX = [
     Row("exports:archive_import", None,                   (302, 422, 422, 422, 422, 403, 403, 403, 403, 403, 403, 403, 403, 403), POST),
     # School administration and follow-up flags.
     Row("school_admin:manage", _college, SCHOOL_MANAGE),
+    # Connecting an ENT or the GAR (SAML identity providers): the managers.
+    Row("sso:idp_list", _college, SCHOOL_MANAGE),
+    Row("sso:idp_create", _college, SCHOOL_MANAGE),
+    Row("sso:idp_create", _college,                       (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="idp_create-post"),
+    Row("sso:idp_detail", _identity_provider, SCHOOL_MANAGE),
+    Row("sso:idp_detail", _identity_provider,             (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="idp_detail-post"),
     Row("school_admin:class_create", _college, SCHOOL_MANAGE),
     Row("school_admin:teaching_add", _college, SCHOOL_MANAGE),
     Row("school_admin:role_grant", _college, SCHOOL_MANAGE),
@@ -296,6 +321,8 @@ MATRIX = [
     Row("school_admin:flag_create", _college, TEAM_FOLLOW),
     Row("school_admin:flag_history", _flag_history, TEAM_FOLLOW),
     Row("school_admin:flag_clear", _flag,                 (302, 404, 404, 404, 404, 404, 404, 404, 302, 302, 302, 302, 404, 404), POST, {"clearing_note": "Tout va bien."}),
+    # The API's documentation page (Swagger UI) is for staff.
+    Row("api:docs", None,                                 (302, 403, 403, 403, 403, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Row("classes:my_classes", None,                       (302, 403, 403, 403, 403, 200, 200, 200, 403, 403, 403, 403, 403, 403)),
     Row("classes:class_detail", _class_3e_a,              (302, 200, 200, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 200)),
     Row("classes:school_home", None,                      (302, 403, 403, 403, 403, 403, 403, 403, 302, 302, 302, 302, 302, 200)),

@@ -3,6 +3,7 @@ message that names the variable."""
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,27 @@ def test_an_env_file_copied_from_the_example_starts_in_debug():
     result = start(DJANGO_SECRET_KEY=None, **values)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "True"
+
+
+def test_the_deploy_check_is_clean_with_production_settings():
+    """`check --deploy` at the WARNING level, as CI runs it at the end (the API
+    schema's own warnings included): caught here, in `make test`, first."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_"))
+    }
+    environment |= GOOD | {
+        "DJANGO_SETTINGS_MODULE": "webclasseur.settings",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr + result.stdout

@@ -5,6 +5,7 @@ Every variable is documented in .env.example and in the README's settings table.
 
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -49,7 +50,9 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.saml",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "widget_tweaks",
     "dsfr",
     "classes",
@@ -60,12 +63,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy (django-csp) and Permissions-Policy on every answer.
+    "csp.middleware.CSPMiddleware",
+    "webclasseur.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Idle and absolute session timeouts; ends the session of a deactivated user.
+    "webclasseur.middleware.SessionTimeoutMiddleware",
     # Default deny: every view needs a logged-in user unless it is marked
     # @login_not_required (the public list is pinned by tests/test_urls.py).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -153,6 +161,14 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 ACCOUNT_SESSION_REMEMBER = False
+# Brute force on the local login: after 5 failed attempts on one account in
+# 15 minutes, allauth refuses that account's logins for the rest of the window
+# ("Too many failed login attempts. Try again later."). The per-address limits
+# are high on purpose: a whole school reaches us from one NAT address.
+ACCOUNT_RATE_LIMITS = {
+    "login": "300/m/ip",
+    "login_failed": "60/m/ip,5/15m/key",
+}
 
 # Single sign-on (SAML 2.0, lti_sso): one allauth SocialApp per identity
 # provider (ENT or GAR); the adapter maps the attributes to school, class and
@@ -211,9 +227,62 @@ if env_bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
+# Lax: the cookie follows top-level links from the ENT; LTI launches inside an
+# iframe will need None on their own cookie (lti_sso, later).
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Sessions end after SESSION_IDLE_TIMEOUT_MINUTES without a request and, in any
+# case, SESSION_MAX_AGE_HOURS after login (webclasseur.middleware); the login
+# page then says the session expired. The cookie itself dies with the browser.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30, minimum=1)
+SESSION_MAX_AGE_HOURS = env_int("SESSION_MAX_AGE_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Content-Security-Policy (django-csp). Every script is a static file (DSFR,
+# htmx, ours): no inline script, no eval. Style elements are allowed by hash
+# only: htmx's indicator rules (htmx inserts them itself) and the @font-face
+# block of the passport preview (templates/exports/passport.html);
+# tests/test_security_headers.py recomputes both and fails when they change.
+# Inline style *attributes* stay allowed (style-src-attr): two templates set a
+# width on a <progress> and an <svg>; scripts cannot run from them.
+# frame-ancestors 'none': nobody frames us (LTI will allow each registered
+# platform on its own launch views).
+CSP_STYLE_HASHES = [
+    # htmx 2 indicator styles (django_htmx/htmx-2.min.js).
+    "'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",
+    # The passport preview's @font-face block, with STATIC_URL "/static/".
+    "'sha256-0O+iaJaKnzuOVSgmWd1nsjyIMXMWKUxAQdGU1Y+QRsc='",
+    # The page layout rules of drf-spectacular's Swagger UI page (api:docs).
+    "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='",
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, *CSP_STYLE_HASHES],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (webclasseur.middleware): features nobody here needs.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -226,6 +295,22 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Webclasseur API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The same as webclasseur/api/schema.py's, so `check --deploy` (which
+    # builds the schema with these settings) sees the schema the API serves.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "webclasseur.api.schema.add_problem_responses",
+    ],
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "InterviewStatusEnum": "portfolio.models.InterviewStatus",
+        "BatchStatusEnum": "exports.models.BatchStatus",
+    },
+    # Swagger UI from the installed sidecar package, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Portfolio attachments and trash.
@@ -233,8 +318,11 @@ ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_MB", 10, minimum=1) * 1024 * 1024
 ATTACHMENT_QUOTA_BYTES = env_int("ATTACHMENT_QUOTA_MB", 200, minimum=1) * 1024 * 1024
 ATTACHMENT_MAX_PIXELS = env_int("ATTACHMENT_MAX_MEGAPIXELS", 40, minimum=1) * 1_000_000
 TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
-# Days a pupil who left the school keeps reading and exporting their portfolio.
+# Days a pupil who left the school keeps reading and exporting their portfolio;
+# after that, `manage.py purge_expired` erases their data and account.
 LEFT_PUPIL_ACCESS_DAYS = env_int("LEFT_PUPIL_ACCESS_DAYS", 365, minimum=0)
+# Months the "who opened my portfolio" log is kept (purge_expired).
+ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 12, minimum=1)
 # Uploads are read into memory up to the attachment limit, then spooled to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -247,4 +335,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # WeasyPrint reports each rendering step at INFO: only its warnings matter.
+    "loggers": {"weasyprint": {"level": "WARNING"}},
 }

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
@@ -123,6 +123,19 @@ def _refuse_image(name: str) -> ValidationError:
     )
 
 
+def _load_whole(image: Image.Image) -> None:
+    """Decode every byte of the picture. WeasyPrint switches Pillow to accept
+    truncated files for the whole process when it is imported; an upload must
+    still be refused when it is cut off (a web process serves one request at a
+    time, so the switch is restored before anything else runs)."""
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        image.load()
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+
+
 def _clean_image(name: str, content_type: str, data: bytes) -> CleanUpload:
     lowered = data.lower()
     if any(marker in lowered for marker in MARKUP_MARKERS):
@@ -142,7 +155,7 @@ def _clean_image(name: str, content_type: str, data: bytes) -> CleanUpload:
                         "mp": settings.ATTACHMENT_MAX_PIXELS // 10**6,
                     },
                 )
-            probe.load()
+            _load_whole(probe)
             image = ImageOps.exif_transpose(probe)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
         raise _refuse_image(name) from None

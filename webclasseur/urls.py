@@ -16,6 +16,7 @@ urlpatterns = [
     path("classes/exports/", include("exports.batch_urls")),
     path("classes/", include("portfolio.staff_urls")),
     path("etablissement/", include("portfolio.coverage_urls")),
+    path("etablissement/", include("lti_sso.urls")),
     path("etablissement/", include("classes.import_urls")),
     path("etablissement/", include("classes.school_admin_urls")),
     path("entretiens/", include("portfolio.interview_urls")),

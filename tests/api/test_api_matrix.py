@@ -8,15 +8,20 @@ not do (and for writes with a read-only token).
 """
 
 import datetime
+import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from classes.models import ApiToken, User
+from exports.batch import BATCH_KEEP, batch_finish
+from exports.models import BatchExport
 from portfolio import services as portfolio_services
 from portfolio.serializers import entry_etag
 from tests.api.helpers import API, CAST, api_client, operations, schema_of
@@ -48,6 +53,34 @@ def _class_3e_a(world: Any) -> dict[str, int]:
 
 def _assignment(world: Any) -> dict[str, int]:
     return {"id": world.assignment(ASSIGNMENT).pk}
+
+
+def _photo(world: Any) -> dict[str, int]:
+    return {"id": world.entry(SHARED).attachments.get().pk}
+
+
+def _interview(world: Any) -> dict[str, int]:
+    return {"id": world.interview_of_lea().pk}
+
+
+def _college(world: Any) -> dict[str, int]:
+    return {"id": world.college_class("3e A").school_id}
+
+
+def _batch(world: Any) -> dict[str, int]:
+    """A finished class batch requested by prof (an empty ZIP)."""
+    batch = BatchExport.objects.create(
+        requester=world.user("teacher"),
+        school_class=world.college_class("3e A"),
+        expires_at=timezone.now() + BATCH_KEEP,
+    )
+    return {"id": batch_finish(batch_id=batch.pk, parts=[]).pk}
+
+
+def png_upload(name: str = "atelier.png") -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 80, 40)).save(out, "PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
 
 
 def _pupil_token(world: Any) -> dict[str, int]:
@@ -103,6 +136,7 @@ class Row:
     data: dict[str, Any] | None = None
     headers: Callable[[Any, User | None], dict[str, str]] | None = None
     label: str = ""
+    multipart: bool = False
 
     @property
     def id(self) -> str:
@@ -142,11 +176,19 @@ MATRIX = [
     Row("/entries/{id}/comments/", GET, _shared_entry, SHARED_ENTRY),
     Row("/entries/{id}/comments/", POST, _shared_entry,    (401, 201, 404, 404, 404, 201, 404, 404, 201, 201, 201, 201, 404, 404, 403), {"body": "Bien vu."}),
     Row("/entries/{id}/comments/", POST, _private_entry,   (401, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 403), {"body": "Bien vu."}, label="POST comment on a private entry"),
+    # Attachments: the owner adds files (multipart); whoever sees the entry downloads.
+    Row("/entries/{id}/attachments/", POST, _shared_entry, (401, 201, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403), multipart=True),
+    Row("/attachments/{id}/", GET, _photo, SHARED_ENTRY),
     Row("/trash/", GET, None, PUPIL_SPACE),
     Row("/trash/{id}/restore/", POST, _trashed_entry,      (401, 200, 404, 404, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403)),
     Row("/project/", GET, None, PUPIL_SPACE),
     Row("/project/", PUT, None,                            (401, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403), {"metiers": "Mécanicienne"}, _project_etag),
     Row("/project/", PATCH, None,                          (401, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403), {"is_shared": True}, _project_etag),
+    # Léa's interview (organised by the Psy-EN with her PP): Léa, prof, her school's team.
+    Row("/interviews/", GET, None, ANYONE),
+    Row("/interviews/{id}/", GET, _interview,              (401, 200, 404, 404, 404, 200, 404, 404, 200, 200, 200, 200, 404, 404, 200)),
+    # The school's overview figures: its educational team (and the platform admin).
+    Row("/schools/{id}/overview/", GET, _college,          (401, 403, 403, 403, 404, 403, 403, 404, 200, 200, 200, 200, 404, 200, 403)),
     Row("/classes/", GET, None, ANYONE),
     Row("/classes/{id}/", GET, _class_3e_a, CLASS_VIEW),
     # Following the pupils: the class's teachers and the school's team.
@@ -157,6 +199,12 @@ MATRIX = [
     Row("/assignments/{id}/", GET, _assignment, CLASS_VIEW),
     # The answers: the class's teachers.
     Row("/assignments/{id}/answers/", GET, _assignment,    (401, 403, 403, 404, 404, 200, 404, 404, 403, 403, 403, 403, 404, 403, 403)),
+    # Exports: a pupil's own passport (the PDF); class batches for the class's
+    # teachers and the school's team, each batch its requester's alone.
+    Row("/exports/passport/", POST, None,                  (401, 200, 200, 200, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403), {}),
+    Row("/classes/{id}/exports/", POST, _class_3e_a,       (401, 403, 403, 404, 404, 202, 404, 404, 202, 202, 202, 202, 404, 403, 403)),
+    Row("/exports/{id}/", GET, _batch,                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
+    Row("/exports/{id}/download/", GET, _batch,            (401, 404, 404, 404, 404, 200, 404, 404, 404, 404, 404, 404, 404, 404, 404)),
 ]
 # fmt: on
 
@@ -171,6 +219,8 @@ def call(client: Any, row: Row, url: str, headers: dict[str, str]) -> Any:
     data = _data(row.data)
     if row.method == GET:
         return client.get(url, **headers)
+    if row.multipart:
+        return client.post(url, {"uploads": png_upload()}, **headers)
     body = json.dumps(data) if data is not None else None
     send = getattr(client, row.method.lower())
     return send(url, body, content_type="application/json", **headers)

@@ -181,6 +181,76 @@ def test_import_is_idempotent_and_files_go_through_the_upload_checks(
     assert counts(fresh_pupil) == before
 
 
+def identities(manifest: dict[str, Any]) -> list[str]:
+    return sorted(entry["source_id"] for entry in manifest["entries"])
+
+
+def emptied(pupil):
+    Entry.objects.filter(owner=pupil).delete()
+    Project.objects.filter(owner=pupil).delete()
+    return pupil
+
+
+def test_an_entry_keeps_one_identity_from_school_to_school(
+    world, settings, lea_archive, fresh_pupil
+):
+    """Exported at school A, imported at B, exported again, imported at C (another
+    instance): one identity all along, so C recognises A's archive too."""
+    from_a, _files = read_archive(lea_archive)
+    count = len(from_a["entries"])
+    settings.WEBCLASSEUR_INSTANCE_ID = "lycee-b"
+    assert archive_import(by=fresh_pupil, data=lea_archive).created == count
+    stored = Entry.objects.filter(owner=fresh_pupil).values_list("source_id", flat=True)
+    assert sorted(stored) == identities(from_a)
+    archive_b = archive_build(owner=fresh_pupil, with_passport=False)
+    from_b, _files = read_archive(archive_b)
+    assert from_b["instance"] == "lycee-b"
+    assert identities(from_b) == identities(from_a)
+
+    settings.WEBCLASSEUR_INSTANCE_ID = "lycee-c"
+    pupil_c = emptied(world.user("other_class_pupil"))
+    assert archive_import(by=pupil_c, data=archive_b).created == count
+    from_c, _files = read_archive(archive_build(owner=pupil_c, with_passport=False))
+    assert identities(from_c) == identities(from_a)
+    # A's own archive, or B's again, brings nothing new to C.
+    for data in (lea_archive, archive_b):
+        again = archive_import(by=pupil_c, data=data)
+        assert (again.created, again.already_there) == (0, count)
+    assert Entry.objects.filter(owner=pupil_c).count() == count
+
+
+def test_a_pupil_reimporting_her_own_archive_here_creates_nothing(world, lea_archive):
+    lea = world.user("pupil")
+    before = counts(lea)
+    result = archive_import(by=lea, data=lea_archive)
+    assert result.created == 0
+    assert result.already_there == len(read_archive(lea_archive)[0]["entries"])
+    assert counts(lea) == before
+
+
+def test_an_entry_in_the_trash_is_not_imported_again(world, lea_archive, fresh_pupil):
+    archive_import(by=fresh_pupil, data=lea_archive)
+    trashed = Entry.objects.filter(owner=fresh_pupil).first()
+    assert trashed is not None
+    Entry.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+    assert archive_import(by=fresh_pupil, data=lea_archive).created == 0
+
+
+def test_entries_imported_before_source_id_existed_are_recognised(
+    world, lea_archive, fresh_pupil
+):
+    archive_import(by=fresh_pupil, data=lea_archive)
+    mine = Entry.objects.filter(owner=fresh_pupil)
+    mine.update(source_id="")  # as imported by the first version of the import
+    before = counts(fresh_pupil)
+    assert archive_import(by=fresh_pupil, data=lea_archive).created == 0
+    assert counts(fresh_pupil) == before
+    # They took the archive's identity on the way.
+    assert sorted(mine.values_list("source_id", flat=True)) == identities(
+        read_archive(lea_archive)[0]
+    )
+
+
 def normalised(manifest: dict[str, Any]) -> dict[str, Any]:
     """What must survive a round trip: not ids, import dates, nor what stays in
     the other school's records (comments, interviews, access log, the answer's
@@ -193,7 +263,6 @@ def normalised(manifest: dict[str, Any]) -> dict[str, Any]:
             if key
             not in {
                 "id",
-                "source_id",
                 "updated_at",
                 "comments",
                 "assignment",
@@ -334,6 +403,12 @@ def test_a_disguised_attachment_is_refused_by_the_upload_checks(world, lea_archi
     files[attachment["path"]] = body
     attachment.update(sha256=hashlib.sha256(body).hexdigest(), size=len(body))
     assert refused(world, make_zip(manifest, files)).code == "bad_attachment"
+
+
+def test_the_same_entry_twice_in_one_archive(world, lea_archive):
+    manifest, files = good_manifest(lea_archive)
+    manifest["entries"][1]["source_id"] = manifest["entries"][0]["source_id"]
+    assert refused(world, make_zip(manifest, files)).code == "duplicate_entry"
 
 
 def test_a_failure_late_in_the_import_leaves_nothing(world, lea_archive):

@@ -158,6 +158,34 @@ class TestIdP:
         )
         return str(response)
 
+    def logout_request_url(
+        self,
+        *,
+        destination: str,
+        name_id: str = "session-3f2a",
+        sign: bool = True,
+    ) -> str:
+        """An IdP-initiated LogoutRequest, HTTP-Redirect binding (signed in the
+        query string, RSA-SHA256), as the URL the browser is sent to."""
+        from saml2.saml import NameID
+
+        _id, request = self.server.create_logout_request(
+            destination=destination,
+            issuer_entity_id=SP_ENTITY_ID,
+            name_id=NameID(format=saml.NAMEID_FORMAT_TRANSIENT, text=name_id),
+            expire=None,
+            sign=False,
+        )
+        info = self.server.apply_binding(
+            BINDING_HTTP_REDIRECT,
+            str(request),
+            destination,
+            relay_state="",
+            sign=sign,
+            sigalg=SIG_RSA_SHA256,
+        )
+        return dict(info["headers"])["Location"]
+
 
 def request_id_from_redirect(location: str) -> str:
     """The ID of the AuthnRequest carried by an HTTP-Redirect binding URL."""
@@ -169,3 +197,36 @@ def request_id_from_redirect(location: str) -> str:
 def encode(xml: str | bytes) -> str:
     data = xml.encode() if isinstance(xml, str) else xml
     return base64.b64encode(data).decode()
+
+
+def idp_metadata(
+    cert_body: str | None,
+    *,
+    entity_id: str = IDP_ENTITY_ID,
+    sso_url: str = IDP_SSO_URL,
+    slo_url: str | None = IDP_SLO_URL,
+) -> str:
+    """The IdP's metadata as an ENT operator hands it out."""
+    key = (
+        f"""<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data>
+      <ds:X509Certificate>{cert_body}</ds:X509Certificate>
+    </ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"""
+        if cert_body is not None
+        else ""
+    )
+    slo = (
+        f'<md:SingleLogoutService Binding="{BINDING_HTTP_REDIRECT}" '
+        f'Location="{slo_url}"/>'
+        if slo_url
+        else ""
+    )
+    return f"""<?xml version="1.0"?>
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"
+    xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="{entity_id}">
+  <md:IDPSSODescriptor WantAuthnRequestsSigned="true"
+      protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    {key}
+    {slo}
+    <md:SingleSignOnService Binding="{BINDING_HTTP_REDIRECT}" Location="{sso_url}"/>
+  </md:IDPSSODescriptor>
+</md:EntityDescriptor>"""

@@ -359,9 +359,15 @@ def test_queries_do_not_grow_with_a_school_of_1000_pupils(world, capsys):
     client = world.client_for("head")
     client.force_login(head)
     enrol(5, 0)
+    client.get(
+        page_url(school.pk)
+    )  # warm-up: session bookkeeping is not the page's cost
     with CaptureQueriesContext(connection) as small:
         assert client.get(page_url(school.pk)).status_code == 200
     enrol(995, 5)
+    client.get(
+        page_url(school.pk)
+    )  # warm-up: session bookkeeping is not the page's cost
     with CaptureQueriesContext(connection) as large:
         began = time.perf_counter()
         response = client.get(page_url(school.pk))
@@ -369,6 +375,9 @@ def test_queries_do_not_grow_with_a_school_of_1000_pupils(world, capsys):
     assert response.status_code == 200
     assert len(large) == len(small)
     assert '<p class="fr-callout__title">1000</p>' in response.content.decode()
+    client.get(
+        page_url(school.pk)
+    )  # warm-up: session bookkeeping is not the page's cost
     with CaptureQueriesContext(connection) as export:
         assert client.get(csv_url(school.pk), {"table": "pupils"}).status_code == 200
     assert len(export) == len(small)

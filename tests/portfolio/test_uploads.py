@@ -90,3 +90,15 @@ def test_a_file_over_the_limit_is_refused_with_the_sizes():
     with pytest.raises(ValidationError) as caught:
         clean_upload(upload)
     assert caught.value.code == "too_big"
+
+
+def test_a_cut_off_photo_is_refused_even_once_weasyprint_is_loaded():
+    import weasyprint.images  # noqa: F401 - it makes Pillow accept cut-off files
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    whole = files.photo_with_gps(noisy=True).read()
+    cut = SimpleUploadedFile("coupee.jpg", whole[: len(whole) // 2])
+    with pytest.raises(ValidationError):
+        clean_upload(cut)
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True  # put back for WeasyPrint

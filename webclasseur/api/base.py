@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import BaseParser, JSONParser
 from rest_framework.permissions import IsAuthenticated
@@ -35,6 +36,7 @@ TITLES = {
     404: _lazy("Not found"),
     405: _lazy("Method not allowed"),
     406: _lazy("Not acceptable"),
+    410: _lazy("Gone"),
     412: _lazy("Changed in the meantime"),
     415: _lazy("Unsupported media type"),
     428: _lazy("Precondition required"),
@@ -58,6 +60,28 @@ class PreconditionRequired(exceptions.APIException):
         "change is overwritten."
     )
     default_code = "precondition_required"
+
+
+class Gone(exceptions.APIException):
+    """What was there is no more (an expired export)."""
+
+    status_code = status.HTTP_410_GONE
+    default_detail = _lazy("Gone")
+    default_code = "gone"
+
+
+class FileContentNegotiation(DefaultContentNegotiation):
+    """For views answering a file: whatever the client accepts, the file is
+    sent as it is (its own content type), and errors as problem details."""
+
+    def select_renderer(
+        self,
+        request: Request,
+        renderers: Iterable[BaseRenderer],
+        format_suffix: Any = None,
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, str(renderer.media_type)
 
 
 def problem_exception_handler(

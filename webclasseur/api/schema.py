@@ -38,6 +38,7 @@ DESCRIPTIONS = {
     "401": "No credentials, or an invalid token",
     "403": "Seen but not allowed",
     "404": "Not visible (or no such object)",
+    "410": "Expired: nothing to download any more",
     "412": "Changed since the ETag sent in If-Match",
     "428": "If-Match is missing",
     "429": "Too many requests",
@@ -65,6 +66,10 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
             if "If-Match" in headers:
                 codes += ["412", "428"]
             responses = operation.setdefault("responses", {})
+            if "410" in responses:
+                # Declared by the view (extend_schema): a problem too.
+                del responses["410"]
+                codes.append("410")
             for code in codes:
                 responses.setdefault(
                     code,
@@ -83,7 +88,10 @@ SCHEMA_SETTINGS = {
     ],
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "InterviewStatusEnum": "portfolio.models.InterviewStatus",
+        "BatchStatusEnum": "exports.models.BatchStatus",
+    },
     "DESCRIPTION": "Webclasseur's API v1: the same rules as the website. "
     "Errors are problem details (RFC 7807); entries carry an ETag and take "
     "If-Match on change.",

@@ -3,13 +3,16 @@
 from django.urls import path
 
 from classes import api as classes_api
+from exports import api as exports_api
 from portfolio import api as portfolio_api
 from webclasseur.api import views
+from webclasseur.api.docs import ApiDocsView
 from webclasseur.api.schema import SchemaView
 
 app_name = "api"
 urlpatterns = [
     path("schema/", SchemaView.as_view(), name="schema"),
+    path("docs/", ApiDocsView.as_view(), name="docs"),
     path("me/", views.MeView.as_view(), name="me"),
     path("tokens/", views.ApiTokenListView.as_view(), name="token_list"),
     path("tokens/<int:pk>/", views.ApiTokenRevokeView.as_view(), name="token_revoke"),
@@ -25,6 +28,16 @@ urlpatterns = [
         portfolio_api.EntryCommentListView.as_view(),
         name="entry_comments",
     ),
+    path(
+        "entries/<int:pk>/attachments/",
+        portfolio_api.EntryAttachmentUploadView.as_view(),
+        name="entry_attachments",
+    ),
+    path(
+        "attachments/<int:pk>/",
+        portfolio_api.AttachmentDownloadView.as_view(),
+        name="attachment_download",
+    ),
     path("trash/", portfolio_api.TrashListView.as_view(), name="trash_list"),
     path(
         "trash/<int:pk>/restore/",
@@ -32,6 +45,19 @@ urlpatterns = [
         name="entry_restore",
     ),
     path("project/", portfolio_api.ProjectView.as_view(), name="project"),
+    path(
+        "interviews/", portfolio_api.InterviewListView.as_view(), name="interview_list"
+    ),
+    path(
+        "interviews/<int:pk>/",
+        portfolio_api.InterviewDetailView.as_view(),
+        name="interview_detail",
+    ),
+    path(
+        "schools/<int:pk>/overview/",
+        portfolio_api.SchoolOverviewView.as_view(),
+        name="school_overview",
+    ),
     # Classes and assignments
     path("classes/", classes_api.ClassListView.as_view(), name="class_list"),
     path(
@@ -59,5 +85,20 @@ urlpatterns = [
         "assignments/<int:pk>/answers/",
         classes_api.AssignmentAnswerListView.as_view(),
         name="assignment_answers",
+    ),
+    path(
+        "classes/<int:pk>/exports/",
+        exports_api.ClassBatchStartView.as_view(),
+        name="class_batch_start",
+    ),
+    # Exports
+    path("exports/passport/", exports_api.PassportView.as_view(), name="passport"),
+    path(
+        "exports/<int:pk>/", exports_api.BatchDetailView.as_view(), name="batch_detail"
+    ),
+    path(
+        "exports/<int:pk>/download/",
+        exports_api.BatchDownloadView.as_view(),
+        name="batch_download",
     ),
 ]

@@ -1,0 +1,270 @@
+"""Retention rules (docs/privacy.md), each applied by `manage.py purge_expired`
+on a frozen clock (`now=`)."""
+
+import datetime
+import io
+import logging
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+
+from classes.management.commands.purge_expired import (
+    access_log_purge,
+    departed_pupils_erase,
+    expired_departed_pupils,
+    months_before,
+)
+from classes.models import Enrolment, User
+from portfolio.models import (
+    AccessLog,
+    Attachment,
+    Comment,
+    Entry,
+    EntryKind,
+    Interview,
+    Project,
+    Visibility,
+)
+from portfolio.services import trash_purge
+
+PARIS = ZoneInfo("Europe/Paris")
+NOW = datetime.datetime(2031, 6, 15, 10, 0, tzinfo=PARIS)
+
+
+def _log_row(pupil: User, reader: User, at: datetime.datetime) -> AccessLog:
+    row = AccessLog.objects.create(
+        pupil=pupil, reader=reader, reader_name="x", what=AccessLog.What.PORTFOLIO
+    )
+    AccessLog.objects.filter(pk=row.pk).update(at=at)  # auto_now_add otherwise
+    return row
+
+
+# --- The access log ----------------------------------------------------------
+
+
+def test_months_before_keeps_the_day_or_takes_the_last_of_the_month():
+    assert months_before(NOW, 12) == datetime.datetime(2030, 6, 15, 10, 0, tzinfo=PARIS)
+    march_31 = datetime.datetime(2031, 3, 31, tzinfo=PARIS)
+    assert months_before(march_31, 1).date() == datetime.date(2031, 2, 28)
+    assert months_before(march_31, 13).date() == datetime.date(2030, 2, 28)
+    assert months_before(march_31, 3).date() == datetime.date(2030, 12, 31)
+
+
+def test_access_log_rows_older_than_the_retention_are_deleted(world, settings):
+    settings.ACCESS_LOG_RETENTION_MONTHS = 12
+    pupil, teacher = world.user("pupil"), world.user("teacher")
+    old = _log_row(pupil, teacher, NOW - datetime.timedelta(days=370))
+    just_old = _log_row(
+        pupil, teacher, months_before(NOW, 12) - datetime.timedelta(seconds=1)
+    )
+    recent = _log_row(pupil, teacher, NOW - datetime.timedelta(days=300))
+    deleted = access_log_purge(now=NOW)
+    assert deleted >= 2
+    remaining = set(AccessLog.objects.values_list("pk", flat=True))
+    assert old.pk not in remaining
+    assert just_old.pk not in remaining
+    assert recent.pk in remaining
+    # The rows that remain are all within the retention period.
+    assert not AccessLog.objects.filter(at__lt=months_before(NOW, 12)).exists()
+
+
+def test_the_access_log_retention_follows_the_setting(world, settings):
+    settings.ACCESS_LOG_RETENTION_MONTHS = 3
+    row = _log_row(
+        world.user("pupil"), world.user("teacher"), NOW - datetime.timedelta(days=100)
+    )
+    access_log_purge(now=NOW)
+    assert not AccessLog.objects.filter(pk=row.pk).exists()
+
+
+def test_the_app_still_cannot_delete_one_access_log_row(world):
+    row = _log_row(world.user("pupil"), world.user("teacher"), NOW)
+    with pytest.raises(ValueError, match="insert-only"):
+        row.delete()
+
+
+# --- Departed pupils ---------------------------------------------------------
+
+
+def _departed_pupil(world, username: str, *, access_until: datetime.date) -> User:
+    school_class = world.college_class("3e A")
+    pupil = User.objects.create_user(
+        username=username,
+        email=f"{username}@example.test",
+        first_name="Zoé",
+        last_name="Départ",
+    )
+    Enrolment.objects.create(
+        pupil=pupil,
+        school_class=school_class,
+        year=school_class.year,
+        left_on=access_until - datetime.timedelta(days=365),
+        access_until=access_until,
+    )
+    return pupil
+
+
+def _some_portfolio(world, pupil: User) -> tuple[Entry, list[str]]:
+    entry = Entry.objects.create(
+        owner=pupil,
+        title="Visite de la boulangerie",
+        kind=EntryKind.COMPANY_VISIT,
+        start_date=datetime.date(2030, 3, 14),
+        visibility=Visibility.SHARED,
+    )
+    stored = default_storage.save(
+        f"attachments/retention/{pupil.username}.txt", ContentFile(b"bonjour")
+    )
+    thumb = default_storage.save(
+        f"attachments/retention/{pupil.username}-thumb.txt", ContentFile(b"mini")
+    )
+    Attachment.objects.create(
+        entry=entry,
+        file=stored,
+        thumbnail=thumb,
+        original_name="notes.txt",
+        content_type="text/plain",
+        size=7,
+    )
+    Comment.objects.create(entry=entry, author=world.user("teacher"), body="Bravo !")
+    Project.objects.create(owner=pupil)
+    school_class = world.college_class("3e A")
+    Interview.objects.create(
+        pupil=pupil,
+        school=school_class.school,
+        school_year=school_class.year,
+        level=school_class.level,
+        organiser=world.user("teacher"),
+        planned_at=NOW - datetime.timedelta(days=500),
+    )
+    _log_row(pupil, world.user("teacher"), NOW - datetime.timedelta(days=30))
+    return entry, [stored, thumb]
+
+
+def test_a_departed_pupil_is_kept_until_their_access_is_over(world):
+    today = timezone.localdate(NOW)
+    pupil = _departed_pupil(world, "zoe.depart", access_until=today)
+    assert pupil not in expired_departed_pupils(today=today)
+    erased = departed_pupils_erase(now=NOW)
+    assert pupil.pk not in {erasure.user_id for erasure in erased}
+    assert User.objects.filter(pk=pupil.pk).exists()
+
+
+def test_a_departed_pupil_is_erased_once_their_access_is_over(
+    world, caplog, django_capture_on_commit_callbacks
+):
+    yesterday = timezone.localdate(NOW) - datetime.timedelta(days=1)
+    pupil = _departed_pupil(world, "zoe.partie", access_until=yesterday)
+    entry, files = _some_portfolio(world, pupil)
+    pupil_id = pupil.pk
+    assert all(default_storage.exists(name) for name in files)
+
+    with (
+        caplog.at_level(logging.INFO, logger="webclasseur.retention"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        erased = departed_pupils_erase(now=NOW)
+
+    assert pupil_id in {erasure.user_id for erasure in erased}
+    # No row of the pupil is left, in any table that points at them.
+    assert not User.objects.filter(pk=pupil_id).exists()
+    assert not Entry.objects.filter(owner_id=pupil_id).exists()
+    assert not Attachment.objects.filter(entry_id=entry.pk).exists()
+    assert not Comment.objects.filter(entry_id=entry.pk).exists()
+    assert not Project.objects.filter(owner_id=pupil_id).exists()
+    assert not Interview.objects.filter(pupil_id=pupil_id).exists()
+    assert not AccessLog.objects.filter(pupil_id=pupil_id).exists()
+    assert not Enrolment.objects.filter(pupil_id=pupil_id).exists()
+    # And, generically, in every table with a link to a user.
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if field.is_relation and field.related_model is User and field.concrete:
+                if field.many_to_many:
+                    assert not model.objects.filter(**{field.name: pupil_id}).exists()
+                else:
+                    lookup = {field.attname: pupil_id}
+                    assert not model._base_manager.filter(**lookup).exists(), model
+    # Nor any of their files.
+    assert not any(default_storage.exists(name) for name in files)
+    # The erasure is recorded (without the pupil's name).
+    record = [
+        r.getMessage()
+        for r in caplog.records
+        if "erased departed pupil" in r.getMessage()
+    ]
+    assert any(f"user id {pupil_id}," in message for message in record)
+    assert not any("Zoé" in message or "Départ" in message for message in record)
+    # Teachers and the demo pupils are untouched.
+    assert User.objects.filter(pk=world.user("teacher").pk).exists()
+    assert User.objects.filter(pk=world.user("pupil").pk).exists()
+
+
+def test_a_pupil_enrolled_again_or_with_a_staff_duty_is_not_erased(world):
+    yesterday = timezone.localdate(NOW) - datetime.timedelta(days=1)
+    back = _departed_pupil(world, "revenu", access_until=yesterday)
+    next_year = world.college_class("3e A").year
+    # Enrolled again somewhere (a later year): still a pupil with access.
+    Enrolment.objects.filter(pupil=back).update(access_until=yesterday)
+    Enrolment.objects.create(
+        pupil=back,
+        school_class=world.college_class("3e B"),
+        year=type(next_year).objects.create(start_year=next_year.start_year + 7),
+    )
+    staff = _departed_pupil(world, "devenu.admin", access_until=yesterday)
+    staff.is_staff = True
+    staff.save()
+    due = expired_departed_pupils(today=timezone.localdate(NOW))
+    assert back not in due
+    assert staff not in due
+
+
+# --- Trash -------------------------------------------------------------------
+
+
+def test_trash_older_than_the_retention_is_purged(world, settings):
+    settings.TRASH_RETENTION_DAYS = 30
+    pupil = world.user("pupil")
+    old = Entry.objects.create(
+        owner=pupil,
+        title="Vieux brouillon",
+        kind=EntryKind.COMPANY_VISIT,
+        start_date=datetime.date(2031, 1, 5),
+        deleted_at=NOW - datetime.timedelta(days=31),
+    )
+    young = Entry.objects.create(
+        owner=pupil,
+        title="Brouillon récent",
+        kind=EntryKind.COMPANY_VISIT,
+        start_date=datetime.date(2031, 1, 5),
+        deleted_at=NOW - datetime.timedelta(days=29),
+    )
+    assert trash_purge(now=NOW) >= 1
+    assert not Entry.objects.filter(pk=old.pk).exists()
+    assert Entry.objects.filter(pk=young.pk).exists()
+
+
+# --- The command -------------------------------------------------------------
+
+
+def test_the_command_applies_every_rule_and_says_what_it_did(world):
+    out = io.StringIO()
+    call_command("purge_expired", stdout=out)
+    said = out.getvalue()
+    assert "access log rows older than 12 months deleted" in said
+    assert "departed pupils erased" in said
+    assert "trashed entries purged" in said
+    assert "expired class exports deleted" in said
+
+
+def test_the_dry_run_erases_nothing(world):
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    pupil = _departed_pupil(world, "zoe.essai", access_until=yesterday)
+    out = io.StringIO()
+    call_command("purge_expired", "--dry-run", stdout=out)
+    assert str(pupil.pk) in out.getvalue()
+    assert User.objects.filter(pk=pupil.pk).exists()
