@@ -582,3 +582,84 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+# --- RGPD: erasure records and the privacy notice -----------------------------
+
+
+class ErasureRecord(models.Model):
+    """What is left after a pupil's data were erased: that it happened, when,
+    by whom, why, and how many rows and files went. Never a name: `pupil_id`
+    is the id the account had (the account is gone, hence not a foreign key)."""
+
+    class Reason(models.TextChoices):
+        REQUEST = "request", _("erasure request")
+        RETENTION = "retention", _("end of the retention period")
+
+    school = models.ForeignKey(
+        School,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("school"),
+    )
+    pupil_id = models.PositiveIntegerField(_("account id"))
+    erased_at = models.DateTimeField(_("erased on"), default=timezone.now)
+    erased_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("erased by"),
+    )
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    # {"rows": total, "files": n, "<app>.<model>": rows of that kind}
+    counts = models.JSONField(_("what was deleted"), default=dict)
+
+    class Meta:
+        ordering = ["-erased_at", "-pk"]
+        verbose_name = _("erasure record")
+        verbose_name_plural = _("erasure records")
+
+    def __str__(self) -> str:
+        return f"#{self.pupil_id} ({self.erased_at:%Y-%m-%d})"
+
+
+class PrivacyNotice(models.Model):
+    """A version of the privacy notice; the current one is the latest published."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    text = models.TextField(_("text"))
+    published_at = models.DateTimeField(_("published on"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("privacy notice")
+        verbose_name_plural = _("privacy notices")
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class PrivacyNoticeSeen(models.Model):
+    """When a user first saw a version of the privacy notice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    notice = models.ForeignKey(
+        PrivacyNotice, on_delete=models.CASCADE, related_name="seen_by"
+    )
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "notice"], name="privacy_notice_seen_once"
+            )
+        ]
+        verbose_name = _("privacy notice seen")
+        verbose_name_plural = _("privacy notices seen")
+
+    def __str__(self) -> str:
+        return f"{self.notice} ({self.seen_at:%Y-%m-%d})"

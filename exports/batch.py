@@ -176,9 +176,10 @@ def batch_start(*, by: User, school_class: Class) -> BatchExport:
         total=total,
         expires_at=timezone.now() + BATCH_KEEP,
     )
-    from exports.tasks import start_batch
+    from webclasseur.faults import queue_batch
 
-    transaction.on_commit(lambda: start_batch.delay(batch.pk))
+    # With the broker down the batch is marked failed instead of a 500.
+    transaction.on_commit(lambda: queue_batch(batch.pk))
     return batch
 
 

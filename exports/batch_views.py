@@ -1,5 +1,6 @@
 """Class batch exports: start one, follow its progress, download the ZIP."""
 
+from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -9,7 +10,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from classes.permissions import authenticated_user, get_class_for
 from exports import batch as services
 from exports.batch import REASON_NOT_VISIBLE, REASON_RENDER_ERROR, REASON_TIMEOUT
+from exports.models import BatchStatus
 from exports.permissions import batches_visible_to, get_batch_for
+from webclasseur import faults
 
 
 def _reasons() -> dict[str, str]:
@@ -27,6 +30,9 @@ def start(request: HttpRequest, class_pk: int) -> HttpResponse:
     school_class = get_class_for(user, class_pk, "follow")
     if request.method == "POST":
         batch = services.batch_start(by=user, school_class=school_class)
+        batch.refresh_from_db(fields=["status"])
+        if batch.status == BatchStatus.FAILED:
+            messages.error(request, faults.BATCH_NOT_QUEUED)
         return redirect("batch:progress", pk=batch.pk)
     return render(
         request,

@@ -132,7 +132,7 @@ def entry_save(
                 User.objects.select_for_update().filter(pk=by.pk).first()
                 check_quota(uploads, attachments_used_bytes(by))
                 for upload in uploads:
-                    written.extend(_store_attachment(entry, upload))
+                    _store_attachment(entry, upload, written)
     except Exception:
         for name in written:
             default_storage.delete(name)
@@ -170,7 +170,9 @@ def _known_rome_code(label: str) -> str:
     return known.rome_code if known else ""
 
 
-def _store_attachment(entry: Entry, upload: CleanUpload) -> list[str]:
+def _store_attachment(entry: Entry, upload: CleanUpload, written: list[str]) -> None:
+    """Store the file and its thumbnail, naming each in `written` as soon as it
+    is on disk, so a failure later removes every file already written."""
     attachment = Attachment(
         entry=entry,
         original_name=upload.name,
@@ -179,14 +181,13 @@ def _store_attachment(entry: Entry, upload: CleanUpload) -> list[str]:
         is_image=upload.is_image,
     )
     attachment.file.save(upload.name, ContentFile(upload.data), save=False)
-    written = [str(attachment.file.name)]
+    written.append(str(attachment.file.name))
     if upload.thumbnail is not None:
         attachment.thumbnail.save(
             "thumbnail.jpg", ContentFile(upload.thumbnail), save=False
         )
         written.append(str(attachment.thumbnail.name))
     attachment.save()
-    return written
 
 
 def entry_set_visibility(*, by: User, entry: Entry, visibility: str) -> Entry:

@@ -177,6 +177,7 @@ def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse
     form, metiers, formations = _entry_forms(request, owner, entry, draft=draft)
     if request.method == "POST":
         if form.is_valid() and metiers.is_valid() and formations.is_valid():
+            is_new = entry.pk is None
             try:
                 saved = services.entry_save(
                     by=owner,
@@ -187,8 +188,29 @@ def _save_entry(request: HttpRequest, owner: User, entry: Entry) -> HttpResponse
                     uploads=form.checked_uploads,
                     finish=not draft,
                 )
-            except ValidationError as error:
-                form.add_error(None, error)
+            except (ValidationError, OSError) as error:
+                if is_new:
+                    # The insert was rolled back: the form is still a new entry.
+                    entry.pk = None
+                    entry._state.adding = True
+                if isinstance(error, OSError):
+                    # Full disk or storage error: entry_save rolled back the
+                    # rows and deleted the files it had written.
+                    import logging
+
+                    logging.getLogger(__name__).exception(
+                        "entry save: the storage failed"
+                    )
+                    form.add_error(
+                        "uploads" if form.checked_uploads else None,
+                        _(
+                            "Saving the file failed (storage error). Nothing "
+                            "was saved: try again in a few minutes, or save "
+                            "the entry without its file."
+                        ),
+                    )
+                else:
+                    form.add_error(None, error)
             else:
                 if draft:
                     messages.info(request, _("Draft saved. Finish it when you like."))

@@ -317,6 +317,12 @@ MATRIX = [
     Row("school_admin:teaching_remove", _teaching,        (302, 403, 403, 404, 404, 403, 404, 404, 302, 403, 403, 403, 404, 302), POST),
     Row("school_admin:role_revoke", _documentalist_role,  (302, 404, 404, 404, 404, 404, 404, 404, 302, 403, 403, 403, 404, 302), POST),
     Row("school_admin:departure_undo", _departure,        (302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 302), POST),
+    # RGPD requests (access, rectification, erasure): the school's managers.
+    Row("rgpd:requests", _college, SCHOOL_MANAGE),
+    Row("rgpd:summary", _flag_history, SCHOOL_MANAGE),
+    Row("rgpd:erase", _flag_history, SCHOOL_MANAGE),
+    Row("rgpd:erase", _flag_history,                      (302, 403, 403, 403, 404, 403, 403, 404, 302, 403, 403, 403, 404, 302), POST, {"confirm": "on"}, label="erase-post"),
+    Row("notice:privacy_notice", None,                    (302, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
     Row("school_admin:flag_list", _college, TEAM_FOLLOW),
     Row("school_admin:flag_create", _college, TEAM_FOLLOW),
     Row("school_admin:flag_history", _flag_history, TEAM_FOLLOW),

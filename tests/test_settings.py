@@ -70,8 +70,8 @@ def test_it_puts_cache_sessions_and_broker_on_redis_when_configured():
     result = start(REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
     _debug, cache, sessions, eager, *_ = result.stdout.split()
-    assert cache == "django.core.cache.backends.redis.RedisCache"
-    assert sessions == "django.contrib.sessions.backends.cache"
+    assert cache == "webclasseur.cache.DegradingRedisCache"
+    assert sessions == "django.contrib.sessions.backends.cached_db"
     assert eager == "False"
 
 

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Database down: a 503 page in French, not a stack trace (before the
+    # session timeouts, which read the session and the user).
+    "webclasseur.faults.DatabaseUnavailableMiddleware",
     # Idle and absolute session timeouts; ends the session of a deactivated user.
     "webclasseur.middleware.SessionTimeoutMiddleware",
     # Default deny: every view needs a logged-in user unless it is marked
@@ -116,14 +119,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Redis, when configured, holds the cache, the sessions and the Celery broker.
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
+    # Redis down degrades, never fails (webclasseur/cache.py): reads miss,
+    # writes are dropped; sessions live in the database, Redis only caches them.
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "webclasseur.cache.DegradingRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("REDIS_KEY_PREFIX", "webclasseur"),
+            # A stalled Redis costs a second, not a hung worker.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND: str | None = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False

@@ -6,27 +6,23 @@
 - entries in the trash for more than TRASH_RETENTION_DAYS (portfolio.services);
 - class passport exports (zip files) past their 24 hours (exports.batch).
 
-Each erasure is logged (logger "webclasseur.retention": the account's id, the
-school's UAI and the dates, never a name). There is no erasure-record model
-yet; the log is the record until one exists.
+Each erasure leaves a classes.ErasureRecord (classes.rgpd.pupil_erase) and a
+log line (logger "webclasseur.retention": the account's id, the school's UAI
+and the dates, never a name).
 """
 
 import datetime
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from classes.models import Enrolment, StaffRole, TeachingAssignment, User
+from classes import rgpd
+from classes.models import ErasureRecord, User
 from exports.batch import batch_purge_expired
-from exports.models import BatchExport
-from portfolio.models import AccessLog, Attachment
+from portfolio.models import AccessLog
 from portfolio.services import trash_purge
 
 logger = logging.getLogger("webclasseur.retention")
@@ -59,23 +55,7 @@ def expired_departed_pupils(*, today: datetime.date) -> list[User]:
     """Pupils who left and whose access ended before `today`, with no enrolment
     that still gives access (still enrolled, or access not over) and no staff
     duty. Staff and platform accounts are never erased here."""
-    still_open = Enrolment.objects.filter(pupil=OuterRef("pk")).filter(
-        Q(left_on__isnull=True)
-        | Q(access_until__isnull=True)
-        | Q(access_until__gte=today)
-    )
-    return list(
-        User.objects.filter(
-            enrolments__left_on__isnull=False, enrolments__access_until__lt=today
-        )
-        .exclude(Exists(still_open))
-        .exclude(is_staff=True)
-        .exclude(is_superuser=True)
-        .exclude(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
-        .exclude(Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"))))
-        .distinct()
-        .order_by("pk")
-    )
+    return list(rgpd.expired_departed_pupils(today=today).order_by("pk"))
 
 
 @dataclass(frozen=True)
@@ -90,57 +70,33 @@ class Erasure:
     files: int
 
 
-def _files_of(pupil: User) -> list[str]:
-    names = [
-        name
-        for pair in Attachment.objects.filter(entry__owner=pupil).values_list(
-            "file", "thumbnail"
-        )
-        for name in pair
-        if name
-    ]
-    names += [
-        name
-        for name in BatchExport.objects.filter(requester=pupil).values_list(
-            "file", flat=True
-        )
-        if name
-    ]
-    return names
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("could not delete a file of an erased pupil: %s", name)
-
-
 def departed_pupils_erase(*, now: datetime.datetime | None = None) -> list[Erasure]:
-    """Erase the pupils whose access after leaving is over: the account and,
-    by cascade, every row that belongs to it (entries, attachments, comments on
-    their entries, tags, project, wishes, self-assessment, interviews, access
-    log, flags, tokens, SSO links, enrolments); their files are deleted from
-    storage once the deletion has committed. One transaction per pupil."""
+    """Erase the pupils whose access after leaving is over, through
+    classes.rgpd.pupil_erase (reason "retention"): the account and, by cascade,
+    every row that belongs to it, then their files once the deletion has
+    committed; one ErasureRecord and one log line each. One transaction per
+    pupil."""
     today = timezone.localdate(now) if now else timezone.localdate()
     erased = []
     for pupil in expired_departed_pupils(today=today):
         last = pupil.enrolments.select_related("school_class__school").order_by(
             "-year__start_year"
         )[0]
-        with transaction.atomic():
-            files = _files_of(pupil)
-            user_id = pupil.pk
-            rows, _by_model = pupil.delete()
-            transaction.on_commit(partial(_delete_files, files))
+        school = last.school_class.school
+        record = rgpd.pupil_erase(
+            by=None,
+            pupil=pupil,
+            school=school,
+            reason=ErasureRecord.Reason.RETENTION,
+            now=now,
+        )
         erasure = Erasure(
-            user_id=user_id,
-            school_uai=last.school_class.school.uai,
+            user_id=record.pupil_id,
+            school_uai=school.uai,
             left_on=last.left_on,
             access_until=last.access_until,
-            rows=rows,
-            files=len(files),
+            rows=record.counts["rows"],
+            files=record.counts["files"],
         )
         logger.info(
             "erased departed pupil: user id %s, school %s, left on %s, access "
