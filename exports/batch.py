@@ -19,43 +19,26 @@ import datetime
 import io
 import logging
 import zipfile
-from collections import Counter
 from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
 from classes import queries as class_queries
-from classes.models import Class, Enrolment, SchoolYear, User
+from classes.models import Class, User
 from classes.permissions import (
     AnyUser,
     pupils_visible_to,
 )
 from exports.models import BatchExport, BatchStatus
-from exports.passport import MAX_ENTRIES, Passport
+from exports.passport import Passport, PassportChoice, build_passport
 from exports.permissions import can_start_batch
 from exports.render import passport_html, passport_pdf
-from portfolio import queries
-from portfolio.models import (
-    Attachment,
-    Comment,
-    Entry,
-    EntryKind,
-    EntryMetier,
-    RomeDomain,
-    SelfAssessment,
-    Visibility,
-)
-from portfolio.permissions import (
-    entries_visible_to,
-    interviews_visible_to,
-    projects_visible_to,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -86,71 +69,8 @@ def passport_seen_by(requester: User, pupil: User) -> Passport:
     """The pupil's default passport, read through the requester's rights:
     finished entries that are not private, the project when shared, the
     interviews the pupil added to their passport (synthesis and next steps
-    only), no comments. Mirrors exports.passport.build_passport."""
-    chosen = (
-        entries_visible_to(requester)
-        .filter(owner=pupil, is_draft=False)
-        .exclude(visibility=Visibility.PRIVATE)
-    )
-    entries: list[Entry] = list(
-        queries.with_timeline_data(chosen)
-        .prefetch_related(
-            "formations",
-            Prefetch(
-                "comments", queryset=Comment.objects.none(), to_attr="shown_comments"
-            ),
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(is_image=True).exclude(thumbnail=""),
-                to_attr="thumbnails",
-            ),
-        )
-        .order_by("start_date", "created_at")[:MAX_ENTRIES]
-    )
-    kinds = dict(EntryKind.choices)
-    counted = Counter(str(kinds.get(entry.kind, entry.kind)) for entry in entries)
-    metiers = sorted(
-        set(
-            EntryMetier.objects.filter(entry__in=[e.pk for e in entries]).values_list(
-                "label", flat=True
-            )
-        )
-    )
-    passport = Passport(
-        owner=pupil,
-        enrolment=Enrolment.objects.filter(
-            pupil=pupil, year=SchoolYear.objects.current()
-        )
-        .select_related("school_class__school", "year")
-        .first(),
-        generated_on=timezone.localdate(),
-        groups=queries.group_by_school_year(entries[::-1]),
-        entry_count=len(entries),
-        counts=counted.most_common(),
-        metiers=metiers,
-        with_comments=False,
-    )
-    project = projects_visible_to(requester).filter(owner=pupil, is_shared=True).first()
-    if project is not None:
-        interests = {i.domain: i for i in project.interests.all()}
-        passport.project = project
-        passport.domains = [
-            (domain, interests[domain.value])
-            for domain in RomeDomain
-            if domain.value in interests
-        ]
-        passport.wishes = list(project.wishes.select_related("school_year"))
-        latest: dict[int, SelfAssessment] = {}
-        for assessment in project.self_assessments.select_related("competence"):
-            latest.setdefault(assessment.competence_id, assessment)
-        passport.assessments = list(latest.values())
-    passport.interviews = list(
-        interviews_visible_to(requester)
-        .filter(pupil=pupil, in_passport=True)
-        .only("pk", "planned_at", "level", "synthesis", "next_steps", "status")
-        .order_by("planned_at")
-    )
-    return passport
+    only), no comments."""
+    return build_passport(pupil, PassportChoice(with_comments=False), viewer=requester)
 
 
 def render_pupil_pdf(requester: User, pupil: User) -> bytes:

@@ -82,9 +82,14 @@ class Passport:
     images_left_out: int = 0
 
 
-def build_passport(owner: User, choice: PassportChoice) -> Passport:
-    """Everything the passport shows, in a fixed number of queries."""
-    chosen = passport_entries(owner)
+def build_passport(
+    owner: User, choice: PassportChoice, *, viewer: User | None = None
+) -> Passport:
+    """Everything the passport shows, in a fixed number of queries, read
+    through `viewer`'s rights (the pupil themself by default; a teacher's
+    class batch reads only what the teacher may see)."""
+    viewer = viewer or owner
+    chosen = entries_visible_to(viewer).filter(owner=owner, is_draft=False)
     if choice.entry_ids is None:
         chosen = chosen.exclude(visibility=Visibility.PRIVATE)
     else:
@@ -135,7 +140,7 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
         images_left_out=images_left_out,
     )
     if choice.with_project:
-        project = projects_visible_to(owner).filter(owner=owner).first()
+        project = projects_visible_to(viewer).filter(owner=owner).first()
         if project is not None:
             interests = {i.domain: i for i in project.interests.all()}
             passport.project = project
@@ -151,7 +156,7 @@ def build_passport(owner: User, choice: PassportChoice) -> Passport:
             passport.assessments = list(latest.values())
     if choice.with_interviews:
         passport.interviews = list(
-            interviews_visible_to(owner)
+            interviews_visible_to(viewer)
             .filter(pupil=owner, in_passport=True)
             .only("pk", "planned_at", "level", "synthesis", "next_steps", "status")
             .order_by("planned_at")

@@ -31,15 +31,15 @@ def passport_html(passport: Passport, *, for_pdf: bool) -> str:
         for entry in group.entries:
             for attachment in getattr(entry, "thumbnails", []):
                 attachment.passport_url = image_url(attachment.pk)
-    html = render_to_string(
+    return render_to_string(
         "exports/passport.html",
         {
             "passport": passport,
             "static_base": static_base,
             "for_pdf": for_pdf,
+            "bounds_notice": bounds_notice(passport),
         },
     )
-    return _with_bounds_notice(html, passport)
 
 
 def bounds_notice(passport: Passport) -> str:
@@ -77,20 +77,6 @@ def bounds_notice(passport: Passport) -> str:
         '<div class="notice" id="passport-bounds">{}</div>',
         format_html_join("", "<p>{}</p>", ((line,) for line in lines)),
     )
-
-
-def _with_bounds_notice(html: str, passport: Passport) -> str:
-    """The notice goes under the summary's title (templates/exports/passport.html
-    has no slot for it yet)."""
-    notice = bounds_notice(passport)
-    if not notice:
-        return html
-    summary = html.find('<section id="summary">')
-    heading_end = html.find("</h2>", summary) if summary >= 0 else -1
-    if heading_end < 0:
-        return html.replace("<body>", "<body>" + notice, 1)
-    at = heading_end + len("</h2>")
-    return html[:at] + notice + html[at:]
 
 
 def passport_pdf(user: User, html: str, *, archival: bool = False) -> bytes:

@@ -20,6 +20,7 @@ from portfolio.models import AccessLog, Entry, InterviewStatus, Visibility
 from portfolio.permissions import (
     can_conduct_interview,
     can_plan_interview,
+    can_plan_interviews_in,
     can_prepare_interview,
     can_read_confidential_note,
     entries_visible_to,
@@ -77,7 +78,8 @@ def class_list(request: HttpRequest, pk: int) -> HttpResponse:
             "to_hold": len(pupils) - held,
             "has_interviews": school_class.level
             in (school_class.school.interview_levels or []),
-            "plannable": {p.pk for p in pupils if can_plan_interview(user, p)},
+            # Whoever may plan with one pupil of the class may with all of them.
+            "can_plan": can_plan_interviews_in(user, school_class),
         },
     )
 

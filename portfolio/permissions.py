@@ -13,7 +13,14 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from classes.models import Enrolment, SchoolYear, StaffRole, TeachingAssignment, User
+from classes.models import (
+    Class,
+    Enrolment,
+    SchoolYear,
+    StaffRole,
+    TeachingAssignment,
+    User,
+)
 from classes.permissions import AnyUser, get_checked, pupils_visible_to
 from classes.roles import roles_of
 from portfolio.models import (
@@ -284,15 +291,25 @@ def can_plan_interview(user: AnyUser, pupil: User) -> bool:
     if not user.is_authenticated or pupil.pk == user.pk:
         return False
     enrolment = (
-        Enrolment.objects.filter(pupil=pupil, year_id=roles_of(user).current_year_id)
+        Enrolment.objects.filter(
+            pupil=pupil, year_id=roles_of(user).current_year_id, left_on__isnull=True
+        )
         .select_related("school_class")
         .first()
     )
     if enrolment is None:
         return False
-    return enrolment.school_class_id in _principal_class_ids(
+    return can_plan_interviews_in(user, enrolment.school_class)
+
+
+def can_plan_interviews_in(user: AnyUser, school_class: Class) -> bool:
+    """Plan interviews with the pupils of a class this year: its professeur
+    principal, a Psy-EN of its school."""
+    if school_class.year_id != roles_of(user).current_year_id:
+        return False
+    return school_class.pk in _principal_class_ids(
         user
-    ) or enrolment.school_class.school_id in _psyen_school_ids(user)
+    ) or school_class.school_id in _psyen_school_ids(user)
 
 
 def can_view_interview(user: AnyUser, interview: Interview) -> bool:

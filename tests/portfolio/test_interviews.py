@@ -254,3 +254,27 @@ def test_the_access_log_is_insert_only(world):
         row.save()
     with pytest.raises(ValueError, match="insert-only"):
         row.delete()
+
+
+def test_the_class_list_costs_the_same_queries_with_more_pupils(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from classes import services as class_services
+
+    school_class = world.college_class("3e A")
+    url = reverse("interviews:class_list", args=[school_class.pk])
+    client = world.client_for("psyen")
+    client.get(url)  # warm-up: session bookkeeping is not the page's cost
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    for index in range(10):
+        pupil = class_services.user_create(
+            username=f"epo.{index}", first_name="Élève", last_name=f"Nouveau {index}"
+        )
+        class_services.enrolment_create(by=None, pupil=pupil, school_class=school_class)
+    client.get(url)
+    with CaptureQueriesContext(connection) as large:
+        page = page_text(client.get(url))
+    assert len(large) == len(small)
+    assert page.count("Planifier") >= 35
