@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -49,6 +48,7 @@ from classes.permissions import (
     overview_schools_of,
     pupils_visible_to,
 )
+from webclasseur.files import protected_file_response
 from webclasseur.forms import posted, posted_files
 
 
@@ -327,19 +327,12 @@ def resource_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     resource = get_class_resource_for(request.user, pk, "view")
     if not resource.file:
         return redirect(resource.url)
-    try:
-        opened = resource.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        opened,
+    return protected_file_response(
+        resource.file,
+        name=resource.original_name,
         content_type=resource.content_type,
-        as_attachment=not resource.content_type.startswith("image/"),
-        filename=resource.original_name,
+        inline=resource.content_type.startswith("image/"),
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
 
 
 @require_POST

@@ -6,7 +6,7 @@ policy, batches through exports.batch."""
 
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils.text import slugify
@@ -36,6 +36,7 @@ from webclasseur.api.base import (
     form_errors,
     validated,
 )
+from webclasseur.files import protected_file_response
 
 NO_STORE = "private, no-store"
 
@@ -226,16 +227,8 @@ class BatchDownloadView(ApiView):
                 % {"hours": int(services.BATCH_KEEP.total_seconds() // 3600)}
             )
         batch = get_batch_for(user, pk, "download")
-        try:
-            opened = batch.file.open("rb")
-        except (FileNotFoundError, ValueError):
-            raise exceptions.NotFound from None
-        response = FileResponse(
-            opened,
+        return protected_file_response(
+            batch.file,
+            name=f"passeports-{batch.school_class.name}.zip",
             content_type="application/zip",
-            as_attachment=True,
-            filename=f"passeports-{batch.school_class.name}.zip",
         )
-        response["Cache-Control"] = NO_STORE
-        response["X-Content-Type-Options"] = "nosniff"
-        return response

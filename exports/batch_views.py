@@ -1,7 +1,7 @@
 """Class batch exports: start one, follow its progress, download the ZIP."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +13,7 @@ from exports.batch import REASON_NOT_VISIBLE, REASON_RENDER_ERROR, REASON_TIMEOU
 from exports.models import BatchStatus
 from exports.permissions import batches_visible_to, get_batch_for
 from webclasseur import faults
+from webclasseur.files import protected_file_response
 
 
 def _reasons() -> dict[str, str]:
@@ -86,16 +87,8 @@ def download(request: HttpRequest, pk: int) -> HttpResponseBase:
             status=410,
         )
     batch = get_batch_for(request.user, pk, "download")
-    try:
-        opened = batch.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404 from None
-    response = FileResponse(
-        opened,
+    return protected_file_response(
+        batch.file,
+        name=f"passeports-{batch.school_class.name}.zip",
         content_type="application/zip",
-        as_attachment=True,
-        filename=f"passeports-{batch.school_class.name}.zip",
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

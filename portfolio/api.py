@@ -79,7 +79,6 @@ from portfolio.serializers import (
     TrashedEntryOut,
     entry_etag,
 )
-from portfolio.views import _file_response as file_response
 from webclasseur.api.base import (
     ApiListView,
     ApiView,
@@ -89,6 +88,7 @@ from webclasseur.api.base import (
     etag_of,
     form_errors,
 )
+from webclasseur.files import protected_file_response as file_response
 from webclasseur.uploads import EXPECTED_TYPES, CleanUpload, check_quota, clean_upload
 
 IF_MATCH = OpenApiParameter(

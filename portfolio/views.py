@@ -10,10 +10,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.db.models.fields.files import FieldFile
 from django.forms import BaseFormSet
 from django.http import (
-    FileResponse,
     Http404,
     HttpRequest,
     HttpResponse,
@@ -70,6 +68,7 @@ from portfolio.permissions import (
     trashed_entries_visible_to,
     unread_comments_for,
 )
+from webclasseur.files import protected_file_response
 from webclasseur.forms import posted
 
 
@@ -446,21 +445,6 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _entry_page(request, user, entry, form, status=422)
 
 
-def _file_response(
-    file_field: FieldFile, *, name: str, content_type: str, inline: bool
-) -> FileResponse:
-    response = FileResponse(
-        file_field.open("rb"),
-        as_attachment=not inline,
-        filename=name,
-        content_type=content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, max-age=0, no-store"
-    return response
-
-
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Only through the policy; inline only for images we re-encoded ourselves."""
@@ -472,7 +456,7 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponseBase:
         what=AccessLog.What.ATTACHMENT,
         object_id=attachment.entry_id,
     )
-    return _file_response(
+    return protected_file_response(
         attachment.file,
         name=attachment.original_name,
         content_type=attachment.content_type,
@@ -485,7 +469,7 @@ def attachment_thumbnail(request: HttpRequest, pk: int) -> HttpResponseBase:
     attachment = get_attachment_for(authenticated_user(request), pk, "view")
     if not attachment.thumbnail:
         raise Http404  # documents have no thumbnail
-    return _file_response(
+    return protected_file_response(
         attachment.thumbnail,
         name=f"vignette-{attachment.pk}.jpg",
         content_type="image/jpeg",
