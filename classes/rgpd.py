@@ -24,7 +24,6 @@ from functools import partial
 
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.storage import default_storage
 from django.db import router, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.deletion import Collector
@@ -44,6 +43,7 @@ from classes.models import (
 from classes.permissions import AnyUser, can_manage_school
 from exports.models import BatchExport
 from portfolio.models import Attachment
+from webclasseur.files import delete_stored_files
 
 logger = logging.getLogger("webclasseur.retention")
 
@@ -144,14 +144,6 @@ def _files_of(pupil: User) -> list[str]:
         if name
     ]
     return names
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("could not delete a file of an erased pupil: %s", name)
 
 
 def _rows_of(pupil: User) -> Counter[str]:
@@ -260,7 +252,7 @@ def pupil_erase(
             erased_at=now or timezone.now(),
             counts={"rows": rows, "files": len(files), **by_model},
         )
-        transaction.on_commit(partial(_delete_files, files))
+        transaction.on_commit(partial(delete_stored_files, files))
     return record
 
 

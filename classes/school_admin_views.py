@@ -59,16 +59,18 @@ def _form_page(
     (422 when there are some)."""
     return render(
         request,
-        "classes/school_admin/form_page.html",
+        "classes/form_page.html",
         {
-            "school": school,
+            "breadcrumbs": [
+                (reverse("classes:school_overview", args=[school.pk]), school.name),
+                parent
+                or (reverse("school_admin:manage", args=[school.pk]), _("Management")),
+            ],
             "form": form,
             "page_title": title,
             "submit_label": submit_label,
             "cancel_url": cancel_url,
             "intro": intro,
-            "parent": parent
-            or (reverse("school_admin:manage", args=[school.pk]), _("Management")),
         },
         status=422 if form.errors else 200,
     )

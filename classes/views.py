@@ -164,7 +164,9 @@ def _form_page(
         request,
         "classes/form_page.html",
         {
-            "school_class": school_class,
+            "breadcrumbs": [
+                (reverse("classes:class_detail", args=[school_class.pk]), school_class)
+            ],
             "form": form,
             "page_title": title,
             "submit_label": submit_label,

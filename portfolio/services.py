@@ -50,6 +50,7 @@ from portfolio.models import (
     Visibility,
     Wish,
 )
+from webclasseur.files import delete_stored_files
 from webclasseur.uploads import CleanUpload, check_quota
 
 logger = logging.getLogger(__name__)
@@ -245,16 +246,8 @@ def trash_purge(*, now: datetime.datetime | None = None) -> int:
         ]
         count = due.count()
         due.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        transaction.on_commit(lambda: delete_stored_files(files))
     return count
-
-
-def _delete_files(names: list[str]) -> None:
-    for name in names:
-        try:
-            default_storage.delete(name)
-        except OSError:
-            logger.exception("could not delete %s", name)
 
 
 def attachment_delete(*, by: User, attachment: Attachment) -> None:
@@ -263,7 +256,7 @@ def attachment_delete(*, by: User, attachment: Attachment) -> None:
     files = [name for name in (attachment.file.name, attachment.thumbnail.name) if name]
     with transaction.atomic():
         attachment.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        transaction.on_commit(lambda: delete_stored_files(files))
 
 
 def comment_create(*, by: User, entry: Entry, body: str) -> Comment:

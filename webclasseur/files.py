@@ -1,8 +1,14 @@
 """Serving stored files (attachments, class resources, export ZIPs) once a
 view has asked the policy: the same protective headers everywhere."""
 
+import logging
+from collections.abc import Iterable
+
+from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
+
+logger = logging.getLogger(__name__)
 
 # A file is never a page: no script, no framing, no caching by proxies.
 FILE_CSP = "default-src 'none'; img-src 'self'; sandbox; frame-ancestors 'none'"
@@ -24,3 +30,13 @@ def protected_file_response(
     response["Content-Security-Policy"] = FILE_CSP
     response["Cache-Control"] = "private, max-age=0, no-store"
     return response
+
+
+def delete_stored_files(names: Iterable[str]) -> None:
+    """Remove files from storage (after the rows that named them are gone);
+    a file that cannot be removed is logged, never fatal."""
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            logger.exception("could not delete the stored file %s", name)
