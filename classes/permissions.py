@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -503,3 +503,49 @@ def get_flag_for(user: AnyUser, pk: int, action: str) -> PupilFlag:
     visible = flags_visible_to(user).select_related("pupil", "school")
     checks = {"view": lambda _u, _f: True, "clear": can_clear_flag}
     return get_checked(user, visible, pk, action, checks)
+
+
+# --- RGPD requests (access, rectification, erasure) -----------------------
+
+
+def is_staff_account(user: User) -> bool:
+    """Staff, administrators, team members and teachers: never erased here."""
+    return (
+        user.is_staff
+        or user.is_superuser
+        or StaffRole.objects.filter(user_id=user.pk).exists()
+        or TeachingAssignment.objects.filter(teacher_id=user.pk).exists()
+    )
+
+
+def not_staff_accounts(users: QuerySet[User]) -> QuerySet[User]:
+    """The pupils among `users`: no staff, administrator, team member or teacher."""
+    return (
+        users.exclude(is_staff=True)
+        .exclude(is_superuser=True)
+        .exclude(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
+        .exclude(Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"))))
+    )
+
+
+def rgpd_pupils_of(school: School) -> QuerySet[User]:
+    """The pupils whose requests `school` handles: those whose latest enrolment
+    is in one of its classes (still there, or departed). No staff account."""
+    latest_school = (
+        Enrolment.objects.filter(pupil=OuterRef("pk"))
+        .order_by("-year__start_year", "-pk")
+        .values("school_class__school_id")[:1]
+    )
+    return not_staff_accounts(
+        User.objects.annotate(latest_school_id=Subquery(latest_school)).filter(
+            latest_school_id=school.pk
+        )
+    ).order_by("last_name", "first_name", "pk")
+
+
+def can_handle_pupil_request(user: AnyUser, pupil: User, school: School) -> bool:
+    """A manager of `school`, for one of its pupils (current or departed)."""
+    return (
+        can_manage_school(user, school)
+        and rgpd_pupils_of(school).filter(pk=pupil.pk).exists()
+    )

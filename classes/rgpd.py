@@ -25,7 +25,7 @@ from functools import partial
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,11 +36,14 @@ from classes.models import (
     PrivacyNotice,
     PrivacyNoticeSeen,
     School,
-    StaffRole,
-    TeachingAssignment,
     User,
 )
-from classes.permissions import AnyUser, can_manage_school
+from classes.permissions import (
+    can_manage_school,
+    is_staff_account,
+    not_staff_accounts,
+    rgpd_pupils_of,
+)
 from exports.models import BatchExport
 from portfolio.models import Attachment
 from webclasseur.files import delete_stored_files
@@ -49,48 +52,6 @@ logger = logging.getLogger("webclasseur.retention")
 
 
 # --- Who is concerned --------------------------------------------------------
-
-
-def is_staff_account(user: User) -> bool:
-    """Staff, administrators, team members and teachers: never erased here."""
-    return (
-        user.is_staff
-        or user.is_superuser
-        or StaffRole.objects.filter(user_id=user.pk).exists()
-        or TeachingAssignment.objects.filter(teacher_id=user.pk).exists()
-    )
-
-
-def _not_staff(users: QuerySet[User]) -> QuerySet[User]:
-    return (
-        users.exclude(is_staff=True)
-        .exclude(is_superuser=True)
-        .exclude(Exists(StaffRole.objects.filter(user=OuterRef("pk"))))
-        .exclude(Exists(TeachingAssignment.objects.filter(teacher=OuterRef("pk"))))
-    )
-
-
-def rgpd_pupils_of(school: School) -> QuerySet[User]:
-    """The pupils whose requests `school` handles: those whose latest enrolment
-    is in one of its classes (still there, or departed). No staff account."""
-    latest_school = (
-        Enrolment.objects.filter(pupil=OuterRef("pk"))
-        .order_by("-year__start_year", "-pk")
-        .values("school_class__school_id")[:1]
-    )
-    return _not_staff(
-        User.objects.annotate(latest_school_id=Subquery(latest_school)).filter(
-            latest_school_id=school.pk
-        )
-    ).order_by("last_name", "first_name", "pk")
-
-
-def can_handle_pupil_request(user: AnyUser, pupil: User, school: School) -> bool:
-    """A manager of `school`, for one of its pupils (current or departed)."""
-    return (
-        can_manage_school(user, school)
-        and rgpd_pupils_of(school).filter(pk=pupil.pk).exists()
-    )
 
 
 def _check_request(by: User, pupil: User, school: School) -> None:
@@ -117,7 +78,7 @@ def expired_departed_pupils(*, today: datetime.date) -> QuerySet[User]:
         | Q(access_until__isnull=True)
         | Q(access_until__gte=today)
     )
-    return _not_staff(
+    return not_staff_accounts(
         User.objects.filter(
             enrolments__left_on__isnull=False, enrolments__access_until__lt=today
         ).exclude(Exists(still_open))

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from classes import rgpd
 from classes.forms import PersonChoiceField, form_errors_from
 from classes.models import Enrolment, ErasureRecord, School, User
-from classes.permissions import authenticated_user, get_school_for
+from classes.permissions import authenticated_user, get_school_for, rgpd_pupils_of
 
 
 class _PupilField(PersonChoiceField):
@@ -69,7 +69,7 @@ def _pupils(school: School) -> QuerySet[User]:
         school_class__school=school,
         left_on__isnull=False,
     )
-    return rgpd.rgpd_pupils_of(school).annotate(has_left=Exists(left))
+    return rgpd_pupils_of(school).annotate(has_left=Exists(left))
 
 
 def _pupil_of(school: School, pupil_pk: int) -> User:
