@@ -1,181 +1,101 @@
-"""Passport cost: one passport of 60 entries with 10 images, and a class batch
-of 35 pupils, each the median of several runs.
+"""Passport cost: the measured pupil (60 entries, 10 photos) downloads their
+passport PDF (the real view: database, policy, template, WeasyPrint), against
+WeasyPrint alone rendering the same final HTML string with every resource
+(stylesheet, fonts, thumbnails) already in memory: no database work."""
 
-Run with `make bench-passport` (not part of `make test`). It creates a
-throw-away test database (SQLite, or PostgreSQL when DATABASE_URL is set),
-loads the demo world, gives Léa 60 shared entries (10 of them with a photo)
-through the real services, and times:
-
-- one passport: build + HTML + WeasyPrint PDF, as the pupil downloads it;
-- a class batch of 35 pupils (3e A's 25 demo pupils plus 10 new ones; Léa's
-  passport is the 60-entry one, the others hold the demo's few entries), run
-  eagerly in this process through the real Celery chord, start to ZIP.
-
-Prints a table and writes bench/passport_results.json.
-"""
-
-import datetime
-import io
-import json
 import logging
-import os
-import statistics
-import sys
-import tempfile
-import time
-from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webclasseur.settings")
-os.environ.setdefault("DJANGO_DEBUG", "False")
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
-os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
-os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "False")
+from django.test import Client
+from django.urls import reverse
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-import django  # noqa: E402
+from bench.common import Row, count_queries, median_ms, ratio_row
 
-django.setup()
-
-from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import override_settings  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-PASSPORT_RUNS = 7
-BATCH_RUNS = 3
-ENTRIES = 60
-IMAGES = 10
-BATCH_SIZE = 35
-
-PLAIN_STATIC = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+LIMIT = 1.2
 
 
-def photo(index: int) -> SimpleUploadedFile:
-    from PIL import Image, ImageDraw
+class MemoryFetcher(URLFetcher):
+    """Serves what the real fetcher served once, from memory."""
 
-    image = Image.new("RGB", (1600, 1200), (20 * index % 255, 90, 140))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((200, 200, 1400, 1000), fill=(230, 200, 40 + index))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=85)
-    return SimpleUploadedFile(f"photo-{index}.jpg", out.getvalue())
+    def __init__(self, bodies: dict[str, tuple[bytes, str]]) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, timeout=1)
+        self.bodies = bodies
 
-
-def median_ms(run: Callable[[], None], times: int) -> tuple[float, list[float]]:
-    run()  # warm caches (fonts, templates)
-    timings = []
-    for _ in range(times):
-        start = time.perf_counter()
-        run()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings), timings
+    def fetch(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> URLFetcherResponse:
+        body, content_type = self.bodies[url]
+        return URLFetcherResponse(url, body, headers={"Content-Type": content_type})
 
 
-@override_settings(STORAGES=PLAIN_STATIC, MEDIA_ROOT=tempfile.mkdtemp())
-def main() -> None:
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    logging.getLogger("celery").setLevel(logging.WARNING)
-    setup_test_environment()
-    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        from classes import services as class_services
-        from classes.demo import COLLEGE_UAI
-        from classes.models import Class, SchoolYear, User
-        from exports import batch
-        from exports.models import BatchExport
-        from exports.passport import PassportChoice, build_passport
-        from exports.render import passport_html, passport_pdf
-        from portfolio import services
-        from portfolio.demo import build_demo
-        from portfolio.models import Entry, EntryKind, Visibility
-        from webclasseur.celery import app
-        from webclasseur.uploads import clean_upload
+class RecordingFetcher(URLFetcher):
+    """Wraps the passport's fetcher and keeps what it served."""
 
-        app.conf.task_always_eager = True
-        build_demo()
-        lea = User.objects.get(username="eleve")
-        teacher = User.objects.get(username="prof")
-        Entry.objects.filter(owner=lea).delete()
-        start = datetime.date(SchoolYear.objects.get().start_year, 9, 1)
-        for index in range(ENTRIES):
-            services.entry_save(
-                by=lea,
-                entry=Entry(
-                    kind=EntryKind.COMPANY_VISIT if index % 2 else EntryKind.FORUM,
-                    title=f"Découverte {index}",
-                    start_date=start + datetime.timedelta(days=index * 4),
-                    what_i_did="Ce que j'ai fait : " + "une visite, " * 20,
-                    what_i_learned="Ce que j'ai appris " * 15,
-                    visibility=Visibility.SHARED,
-                ),
-                metiers=[services.MetierLine(f"Métier {index}", "")],
-                uploads=[clean_upload(photo(index))] if index < IMAGES else [],
-            )
+    def __init__(self, inner: URLFetcher) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, timeout=1)
+        self.inner = inner
+        self.bodies: dict[str, tuple[bytes, str]] = {}
 
-        def one_passport() -> None:
-            html = passport_html(build_passport(lea, PassportChoice()), for_pdf=True)
-            passport_pdf(lea, html)
+    def fetch(
+        self, url: str, headers: dict[str, str] | None = None
+    ) -> URLFetcherResponse:
+        response = self.inner.fetch(url, headers)
+        body = response.read()
+        content_type = response.headers.get("Content-Type", "")
+        self.bodies[url] = (body, content_type)
+        return URLFetcherResponse(url, body, headers={"Content-Type": content_type})
 
-        passport_ms, passport_all = median_ms(one_passport, PASSPORT_RUNS)
 
-        school_class = Class.objects.get(school__uai=COLLEGE_UAI, name="3e A")
-        have = batch.batch_pupils(teacher, school_class).count()
-        for index in range(BATCH_SIZE - have):
-            pupil = class_services.user_create(
-                username=f"bench.eleve{index}",
-                first_name=f"Élève{index}",
-                last_name="Banc",
-            )
-            class_services.enrolment_create(
-                by=None, pupil=pupil, school_class=school_class
-            )
-        pupils = batch.batch_pupils(teacher, school_class).count()
+def measure(pupil, runs: int, scale: str) -> list[Row]:  # type: ignore[no-untyped-def]
+    from exports.fetcher import STATIC_SCHEME, PassportFetcher
+    from exports.passport import PassportChoice, build_passport
+    from exports.render import passport_html
 
-        def one_batch() -> None:
-            made = batch.batch_start(by=teacher, school_class=school_class)
-            made.refresh_from_db()
-            if made.status != "done" or made.done != pupils or made.failures:
-                raise SystemExit(f"batch ended {made.status} {made.failures}")
-            made.file.delete(save=False)
-            made.delete()
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    client = Client()
+    client.force_login(pupil)
+    url = reverse("exports:passport_pdf")
 
-        batch_ms, batch_all = median_ms(one_batch, BATCH_RUNS)
-        if BatchExport.objects.exists():
-            raise SystemExit("a batch was left behind")
+    def download() -> None:
+        response = client.get(url)
+        if response.status_code != 200 or not response.content.startswith(b"%PDF"):
+            raise SystemExit(f"passport answered {response.status_code}")
 
-        rows = [
-            {
-                "what": f"one passport ({ENTRIES} entries, {IMAGES} images)",
-                "runs": PASSPORT_RUNS,
-                "median_ms": round(passport_ms),
-                "all_ms": [round(t) for t in passport_all],
+    # The final HTML string, and every resource the real fetcher serves for it.
+    html = passport_html(build_passport(pupil, PassportChoice()), for_pdf=True)
+    recorder = RecordingFetcher(PassportFetcher(pupil))
+    HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=recorder).write_pdf(
+        pdf_tags=True
+    )
+    images = sum(1 for name in recorder.bodies if name.startswith("wc-image:"))
+    memory = MemoryFetcher(recorder.bodies)
+
+    def weasyprint_alone() -> None:
+        HTML(string=html, base_url=STATIC_SCHEME, url_fetcher=memory).write_pdf(
+            pdf_tags=True
+        )
+
+    queries = count_queries(download)
+    base_queries = count_queries(weasyprint_alone)
+    baseline_ms, base_all = median_ms(weasyprint_alone, runs)
+    value_ms, all_ms = median_ms(download, runs)
+    return [
+        ratio_row(
+            "passport",
+            f"{pupil.entries.count()} entries, {images} images, PDF download",
+            value_ms,
+            "WeasyPrint alone, same HTML",
+            baseline_ms,
+            LIMIT,
+            queries=queries,
+            scale=scale,
+            runs=runs,
+            extra={
+                "html_chars": len(html),
+                "baseline_queries": base_queries,
+                "all_ms": [round(t) for t in all_ms],
+                "baseline_all_ms": [round(t) for t in base_all],
             },
-            {
-                "what": f"class batch of {pupils} pupils, eager (ZIP)",
-                "runs": BATCH_RUNS,
-                "median_ms": round(batch_ms),
-                "per_pupil_ms": round(batch_ms / pupils),
-                "all_ms": [round(t) for t in batch_all],
-            },
-        ]
-        print(f"database: {connection.vendor}")
-        print(f"{'':48} {'runs':>4} {'median ms':>10}")
-        for row in rows:
-            extra = (
-                f"  ({row['per_pupil_ms']} ms a pupil)" if "per_pupil_ms" in row else ""
-            )
-            print(f"{row['what']:48} {row['runs']:>4} {row['median_ms']:>10}{extra}")
-        out = ROOT / "bench" / "passport_results.json"
-        out.write_text(json.dumps({"passport": rows}, indent=2, ensure_ascii=False))
-        print(f"written to {out.relative_to(ROOT)}")
-    finally:
-        connection.creation.destroy_test_db(test_db, verbosity=0)
-
-
-if __name__ == "__main__":
-    main()
+        )
+    ]

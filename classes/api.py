@@ -6,7 +6,7 @@ classes.services, messages from classes.forms."""
 import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
@@ -105,9 +105,14 @@ class AssignmentFilter(filters.FilterSet):
 
 
 def _assignments(user: User) -> QuerySet[Assignment]:
+    chosen = Assignment.chosen_pupils.through.objects.filter(
+        assignment_id=OuterRef("pk")
+    )
     return (
         assignments_visible_to(user)
         .select_related("author")
+        # AssignmentOut.for_whole_class without a query per assignment.
+        .annotate(has_chosen_pupils=Exists(chosen))
         .order_by("is_closed", "due_on", "pk")
     )
 

@@ -4,6 +4,7 @@ import datetime
 import uuid
 from pathlib import PurePosixPath
 
+import pghistory
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -225,6 +226,11 @@ class Enrolment(models.Model):
     class Meta:
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
+        # A class's pupils this year: class lists, progress, the policy's
+        # "pupils of the classes I teach", the coverage.
+        indexes = [
+            models.Index(fields=["school_class", "year"], name="enrolment_class_year")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["pupil", "year"],
@@ -250,6 +256,17 @@ class Enrolment(models.Model):
             )
 
 
+# History of who teaches where and who holds which role (classes/history.py):
+# PostgreSQL triggers, bulk writes included.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={
+        "verbose_name": _("teaching assignment history event"),
+        "verbose_name_plural": _("teaching assignment history events"),
+    },
+)
 class TeachingAssignment(models.Model):
     """A teacher in a class; the professeur principal has the flag set."""
 
@@ -283,6 +300,15 @@ class TeachingAssignment(models.Model):
         return f"{self.teacher} — {self.school_class}"
 
 
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    meta={
+        "verbose_name": _("staff role history event"),
+        "verbose_name_plural": _("staff role history events"),
+    },
+)
 class StaffRole(models.Model):
     """A person's role in a school's educational team."""
 

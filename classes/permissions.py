@@ -160,23 +160,36 @@ def pupils_visible_to(user: AnyUser) -> QuerySet[User]:
     year. A pupil who left the school is no longer seen by its staff; they see
     themself until their access ends (`access_until`).
     """
-    roles = roles_of(user)
     if not user.is_authenticated:
         return User.objects.none()
-    year_filter = Q(enrolments__year_id=roles.current_year_id) & Q(
-        enrolments__left_on__isnull=True
-    )
     own_access = Enrolment.objects.filter(pupil_id=user.pk).filter(
         Q(left_on__isnull=True) | Q(access_until__gte=timezone.localdate())
     )
     return User.objects.filter(
-        (Q(pk=user.pk) & Exists(own_access))
-        | (year_filter & Q(enrolments__school_class_id__in=roles.taught_class_ids))
-        | (
-            year_filter
-            & Q(enrolments__school_class__school_id__in=roles.team_school_ids)
-        )
-    ).distinct()
+        (Q(pk=user.pk) & Exists(own_access)) | Q(pk__in=followed_pupil_ids(user))
+    )
+
+
+def followed_pupil_ids(user: AnyUser) -> QuerySet[Enrolment, Any]:
+    """The ids of the pupils a member of staff follows (pupils_visible_to less
+    the user themself): those enrolled this year, and still there, in a class
+    they teach or in a school of their team.
+
+    One subquery on the enrolments by class (the classes first), so the
+    database reads the followed classes' enrolments through their index, not
+    the whole académie's enrolments and users.
+    """
+    roles = roles_of(user)
+    if not user.is_authenticated:
+        return Enrolment.objects.none().values("pupil_id")
+    classes = Class.objects.filter(
+        Q(pk__in=roles.taught_class_ids) | Q(school_id__in=roles.team_school_ids)
+    )
+    return Enrolment.objects.filter(
+        year_id=roles.current_year_id,
+        left_on__isnull=True,
+        school_class_id__in=classes.values("pk"),
+    ).values("pupil_id")
 
 
 def can_view_class(user: AnyUser, school_class: Class) -> bool:

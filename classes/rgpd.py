@@ -16,12 +16,15 @@ handles the requests of a pupil whose latest enrolment is in that school,
 current or departed. Staff and administrator accounts are never erased here.
 """
 
+import contextlib
 import datetime
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
+import pgtrigger
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
@@ -45,10 +48,23 @@ from classes.permissions import (
     rgpd_pupils_of,
 )
 from exports.models import BatchExport
-from portfolio.models import Attachment
+from portfolio.history import history_erase_pupil, history_rows_of
+from portfolio.models import Attachment, Entry
 from webclasseur.files import delete_stored_files
 
 logger = logging.getLogger("webclasseur.retention")
+
+#: The trigger that keeps the access log insert-only on PostgreSQL
+#: (portfolio.models.AccessLog.Meta.triggers).
+ACCESS_LOG_DELETE_TRIGGER = "portfolio.AccessLog:accesslog_insert_only_delete"
+
+
+@contextlib.contextmanager
+def access_log_deletion() -> Iterator[None]:
+    """Lift the database's refusal to delete access log rows, in this thread,
+    for this block: only the retention purge and the erasure use it."""
+    with pgtrigger.ignore(ACCESS_LOG_DELETE_TRIGGER):
+        yield
 
 
 # --- Who is concerned --------------------------------------------------------
@@ -116,6 +132,7 @@ def _rows_of(pupil: User) -> Counter[str]:
         counts[model._meta.label] += len(instances)
     for queryset in collector.fast_deletes:
         counts[queryset.model._meta.label] += queryset.count()
+    counts.update(history_rows_of(pupil))
     return +counts
 
 
@@ -181,7 +198,8 @@ def pupil_erase(
     """Delete the pupil's account and, by cascade, every row that belongs to it
     (entries, attachments, comments, tags, project, wishes, self-assessment,
     interviews, flags, access log, enrolments, tokens, SSO links, “seen”
-    marks); their files once the deletion has committed. Leaves one
+    marks), then the history events about them (portfolio.history); their
+    files once the deletion has committed. Leaves one
     ErasureRecord: the account id, the school, who, why and the counts.
 
     `by=None` is the retention rule (purge_expired): allowed only with reason
@@ -204,7 +222,13 @@ def pupil_erase(
     with transaction.atomic():
         files = _files_of(pupil)
         pupil_id = pupil.pk
-        rows, by_model = pupil.delete()
+        entry_ids = list(Entry.objects.filter(owner=pupil).values_list("pk", flat=True))
+        with access_log_deletion():
+            rows, by_model = pupil.delete()
+        # After the account: the cascade itself writes "delete" events.
+        events = history_erase_pupil(pupil_id=pupil_id, entry_ids=entry_ids)
+        by_model = dict(Counter(by_model) + events)
+        rows += sum(events.values())
         record = ErasureRecord.objects.create(
             school=school,
             pupil_id=pupil_id,

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from classes import history_views
 from classes import school_admin_views as views
 
 app_name = "school_admin"
@@ -20,6 +21,11 @@ urlpatterns = [
     ),
     path("<int:pk>/gestion/equipe/ajouter/", views.role_grant, name="role_grant"),
     path("gestion/roles/<int:pk>/retirer/", views.role_revoke, name="role_revoke"),
+    path(
+        "<int:pk>/gestion/historique-des-roles/",
+        history_views.role_history_page,
+        name="role_history",
+    ),
     path("<int:pk>/gestion/reglages/", views.settings_edit, name="settings"),
     path(
         "<int:pk>/gestion/departs/nouveau/",

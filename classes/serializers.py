@@ -59,7 +59,10 @@ class AssignmentOut(serializers.ModelSerializer):
     def get_for_whole_class(self, assignment: Assignment) -> bool:
         # Which pupils were chosen is the teacher's business: pupils only
         # learn whether it was given to the whole class.
-        return not assignment.chosen_pupils.exists()
+        chosen = getattr(assignment, "has_chosen_pupils", None)
+        if chosen is None:  # not annotated (a single assignment)
+            chosen = assignment.chosen_pupils.exists()
+        return not chosen
 
 
 class AnswerOut(serializers.Serializer):

@@ -7,12 +7,17 @@ manage (an académie-wide ENT shared with other schools is the platform
 administrator's). The platform administrator sees and changes them all.
 """
 
+from typing import TYPE_CHECKING
+
 from allauth.socialaccount.models import SocialApp
 from django.db.models import QuerySet
 
-from classes.models import School, User
-from classes.permissions import AnyUser, can_manage_school, get_checked
+from classes.models import Class, School, User
+from classes.permissions import AnyUser, can_manage_school, can_teach_class, get_checked
 from classes.roles import roles_of
+
+if TYPE_CHECKING:
+    from lti_sso.models import LtiPlatform
 
 SAML = "saml"
 
@@ -74,4 +79,62 @@ def get_identity_provider_for(
     changed by the user."""
     return get_checked(
         user, identity_providers_of(school), pk, action, IDENTITY_PROVIDER_ACTIONS
+    )
+
+
+# --- LTI 1.3 -----------------------------------------------------------------
+# A platform registration belongs to one school: its managers (head, deputy,
+# school admin) and the platform administrator see and change it. The tool's
+# keys are the platform administrator's. A roster sync is for the class's
+# teachers. A launch in progress (class choice, deep linking) is continued
+# only by the session it was validated in, for the person it names.
+
+
+def lti_platforms_of(school: School) -> "QuerySet[LtiPlatform]":
+    from lti_sso.models import LtiPlatform
+
+    return LtiPlatform.objects.filter(school=school).order_by("name", "pk")
+
+
+def can_manage_lti_platform(user: AnyUser, platform: "LtiPlatform") -> bool:
+    return can_manage_school(user, platform.school)
+
+
+LTI_PLATFORM_ACTIONS = {
+    "view": can_manage_lti_platform,
+    "edit": can_manage_lti_platform,
+}
+
+
+def get_lti_platform_for(
+    user: AnyUser, school: School, pk: int, action: str
+) -> "LtiPlatform":
+    """A platform registration of `school` (already checked as managed)."""
+    return get_checked(
+        user,
+        lti_platforms_of(school).select_related("school"),
+        pk,
+        action,
+        LTI_PLATFORM_ACTIONS,
+    )
+
+
+def can_rotate_tool_keys(user: AnyUser) -> bool:
+    """Rotating the tool's signing key: the platform administrator only."""
+    return roles_of(user).is_platform_admin
+
+
+def can_sync_roster(user: AnyUser, school_class: Class) -> bool:
+    """Pull the course's learners into the class: its teachers this year."""
+    return can_teach_class(user, school_class)
+
+
+def owns_launch(user: AnyUser, platform: "LtiPlatform", sub: object) -> bool:
+    """The validated launch names this user (its `sub` on that platform)."""
+    from lti_sso.models import LtiIdentity
+
+    return (
+        isinstance(user, User)
+        and isinstance(sub, str)
+        and LtiIdentity.objects.filter(platform=platform, sub=sub, user=user).exists()
     )

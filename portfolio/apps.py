@@ -6,3 +6,7 @@ class PortfolioConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "portfolio"
     verbose_name = _("Portfolios")
+
+    def ready(self) -> None:
+        # Cache invalidation for the school coverage (see portfolio/signals.py).
+        from portfolio import signals  # noqa: F401

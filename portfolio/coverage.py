@@ -5,23 +5,28 @@ métiers discovered, and the pupils with nothing recent.
 Pure read helpers: they take the querysets the policy produced (the classes
 the viewer sees, the entries the viewer may read) and never widen them, so a
 private entry is never counted. The whole page costs four queries, whatever
-the number of pupils. Every table is built once here and shown both as HTML
-and as CSV, so both carry the same numbers.
+the number of pupils, and its figures are cached per school and audience
+until a write changes them (cached_school_coverage). Every table is built
+once here and shown both as HTML and as CSV, so both carry the same numbers.
 """
 
 import datetime
+import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db.models import Case, Count, F, Max, Q, QuerySet, When
 from django.db.models.functions import Coalesce, Lower, Trim
-from django.utils import formats
+from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from classes.models import LEVEL_ORDER, Class, Enrolment, Level, SchoolYear
+from classes.models import LEVEL_ORDER, Class, Enrolment, Level, School, SchoolYear
 from portfolio.models import Entry, EntryKind, EntryMetier
+from webclasseur.db_router import replica_configured, using_replica
 
 if TYPE_CHECKING:  # the stubs are a development dependency
     from django_stubs_ext import StrOrPromise
@@ -210,6 +215,8 @@ def _metier_key() -> Case:
     )
 
 
+# Heavy and read-only: on the read replica when one is configured.
+@using_replica()
 def school_coverage(
     *,
     classes: QuerySet[Class],
@@ -297,6 +304,112 @@ def school_coverage(
     return SchoolCoverage(
         year=year, today=today, weeks=weeks, classes=list(groups.values())
     )
+
+
+# --- The cache ------------------------------------------------------------------
+#
+# The figures are kept in the Django cache (Redis in production) per school,
+# per audience (the viewers who read the same entries: see
+# portfolio.permissions.coverage_audience), school year, weeks, day and
+# language. Each school has a version, replaced after every write that changes
+# its figures (portfolio/signals.py), so the next page is computed afresh; the
+# key also carries the count and the last id of the school's enrolments this
+# year, which the bulk writes (class imports) change without a signal.
+
+CACHE_SECONDS = 15 * 60
+# The first part of every key; the tests give each test its own, since the
+# writes a test rolls back leave its figures in the cache.
+_namespace = ["coverage"]
+
+
+def cache_namespace_reset() -> None:
+    """Start from an empty coverage cache (for the tests)."""
+    _namespace[0] = f"coverage-{uuid.uuid4().hex}"
+
+
+def _version_key(school_id: int) -> str:
+    return f"{_namespace[0]}:version:{school_id}"
+
+
+# The figures are read on the read replica when there is one
+# (school_coverage is @using_replica): for this many seconds after a write,
+# the replica may not have it yet, so figures computed then are not kept.
+REPLICA_LAG_SECONDS = 30.0
+
+
+def coverage_changed(school_ids: Iterable[int]) -> None:
+    """Forget the cached coverage of these schools (called when a write that
+    changes their figures is made, and again once it has committed)."""
+    now = time.time()
+    versions = {_version_key(pk): (uuid.uuid4().hex, now) for pk in set(school_ids)}
+    if versions:
+        cache.set_many(versions, timeout=None)
+
+
+def _school_version(school_id: int) -> tuple[str, float] | None:
+    """The school's current cache version and when it was set (None: the
+    cache is unavailable)."""
+    key = _version_key(school_id)
+    version = cache.get(key)
+    if version is None:
+        cache.add(key, (uuid.uuid4().hex, 0.0), timeout=None)
+        version = cache.get(key)
+    return version
+
+
+def cached_school_coverage(
+    *,
+    school: School,
+    audience: str,
+    classes: QuerySet[Class],
+    readable: QuerySet[Entry],
+    year: SchoolYear | None,
+    weeks: int = DEFAULT_WEEKS,
+    today: datetime.date,
+) -> SchoolCoverage:
+    """school_coverage(), from the cache when nothing changed since it was
+    computed for the same audience. `classes` and `readable` must be what the
+    policy gives a viewer of `audience` (the caller's business)."""
+
+    def compute() -> SchoolCoverage:
+        return school_coverage(
+            classes=classes.filter(school=school),
+            readable=readable,
+            year=year,
+            weeks=weeks,
+            today=today,
+        )
+
+    # The version is read before the figures are: a write committing in
+    # between replaces it, so figures read before that write are never kept
+    # under the new version.
+    version = _school_version(school.pk) if year is not None else None
+    if year is None or version is None:
+        return compute()
+    version_id, changed_at = version
+    enrolments = Enrolment.objects.filter(
+        year=year, school_class__school=school
+    ).aggregate(n=Count("pk"), last=Max("pk"))
+    key = ":".join(
+        [
+            _namespace[0],
+            str(school.pk),
+            version_id,
+            audience,
+            str(year.pk),
+            str(weeks),
+            today.isoformat(),
+            translation.get_language() or "",
+            f"{enrolments['n']}-{enrolments['last']}",
+        ]
+    )
+    found = cache.get(key)
+    if isinstance(found, SchoolCoverage):
+        return found
+    data = compute()
+    if time.time() - changed_at >= REPLICA_LAG_SECONDS or not replica_configured():
+        cache.set(key, data, CACHE_SECONDS)
+    return data
 
 
 # --- Tables (shown as HTML and exported as CSV) --------------------------------

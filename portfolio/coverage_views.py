@@ -17,7 +17,7 @@ from classes.models import School, SchoolYear
 from classes.permissions import authenticated_user, classes_visible_to, get_school_for
 from classes.roles import roles_of
 from portfolio import coverage
-from portfolio.permissions import entries_visible_to
+from portfolio.permissions import coverage_audience, entries_visible_to
 
 WEEKS_ERROR = gettext_lazy("Enter a whole number of weeks between 1 and 52.")
 
@@ -52,8 +52,10 @@ def _coverage_of(
     request: HttpRequest, school: School, weeks: int
 ) -> coverage.SchoolCoverage:
     user = authenticated_user(request)
-    return coverage.school_coverage(
-        classes=classes_visible_to(user).filter(school=school),
+    return coverage.cached_school_coverage(
+        school=school,
+        audience=coverage_audience(user, school),
+        classes=classes_visible_to(user),
         readable=entries_visible_to(user),
         year=SchoolYear.objects.current(),
         weeks=weeks,

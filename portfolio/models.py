@@ -5,6 +5,8 @@ import uuid
 from pathlib import PurePosixPath
 from typing import Any
 
+import pghistory
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -101,6 +103,18 @@ class EntryQuerySet(models.QuerySet["Entry"]):
         return self.filter(deleted_at__isnull=False)
 
 
+# History (portfolio/history.py): PostgreSQL triggers record every insert and
+# change, bulk updates included; an entry deleted for good takes its history
+# with it (history_purge_deleted).
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["updated_at"],
+    meta={
+        "verbose_name": _("entry history event"),
+        "verbose_name_plural": _("entry history events"),
+    },
+)
 class Entry(models.Model):
     """One discovery or activity of the parcours Avenir, owned by the pupil."""
 
@@ -298,6 +312,16 @@ class Attachment(models.Model):
         return self.original_name
 
 
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+    exclude=["read_by_owner_at"],
+    meta={
+        "verbose_name": _("comment history event"),
+        "verbose_name_plural": _("comment history events"),
+    },
+)
 class Comment(models.Model):
     """Staff feedback on a shared entry, or the pupil's answer."""
 
@@ -432,6 +456,17 @@ class InterviewStatus(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+# The confidential note is never copied into the history, whose readers are
+# not the note's readers.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    exclude=["confidential_note", "updated_at"],
+    meta={
+        "verbose_name": _("interview history event"),
+        "verbose_name_plural": _("interview history events"),
+    },
+)
 class Interview(models.Model):
     """An orientation interview (entretien personnalisé d'orientation).
 
@@ -533,6 +568,26 @@ class AccessLog(models.Model):
     class Meta:
         ordering = ["-at", "-pk"]
         indexes = [models.Index(fields=["pupil", "-at"])]
+        # Insert-only in the database too (PostgreSQL): no UPDATE, except the
+        # reader set to NULL when a staff account is deleted (on_delete); no
+        # DELETE outside the retention purge and the RGPD erasure, which lift
+        # this trigger (classes.rgpd.access_log_deletion).
+        triggers = [
+            pgtrigger.Protect(
+                name="accesslog_insert_only_update",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Condition(
+                    'NOT (NEW."reader_id" IS NULL AND '
+                    '(OLD."id", OLD."pupil_id", OLD."reader_name", OLD."what", '
+                    'OLD."object_id", OLD."at") IS NOT DISTINCT FROM '
+                    '(NEW."id", NEW."pupil_id", NEW."reader_name", NEW."what", '
+                    'NEW."object_id", NEW."at"))'
+                ),
+            ),
+            pgtrigger.Protect(
+                name="accesslog_insert_only_delete", operation=pgtrigger.Delete
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.reader_name} → {self.pupil_id} {self.what}"

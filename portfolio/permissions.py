@@ -14,14 +14,21 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from classes.models import (
+    Assignment,
     Class,
     Enrolment,
+    School,
     SchoolYear,
     StaffRole,
     TeachingAssignment,
     User,
 )
-from classes.permissions import AnyUser, get_checked, pupils_visible_to
+from classes.permissions import (
+    AnyUser,
+    followed_pupil_ids,
+    get_checked,
+    pupils_visible_to,
+)
 from classes.roles import roles_of
 from portfolio.models import (
     Attachment,
@@ -49,7 +56,9 @@ def _staff_readable(user: AnyUser) -> Q:
             | Q(visibility=Visibility.TEACHER, assignment__author_id=user.pk)
         )
         & Q(is_draft=False)
-        & Q(owner__in=portfolio_owners_visible_to(user))
+        # portfolio_owners_visible_to(user) less the user (excluded below),
+        # as one indexed subquery on the enrolments.
+        & Q(owner_id__in=followed_pupil_ids(user))
         & ~Q(owner_id=user.pk)
     )
 
@@ -60,6 +69,37 @@ def entries_visible_to(user: AnyUser) -> QuerySet[Entry]:
     if not user.is_authenticated:
         return Entry.objects.none()
     return Entry.objects.alive().filter(Q(owner_id=user.pk) | _staff_readable(user))
+
+
+def coverage_audience(user: AnyUser, school: School) -> str:
+    """A name for what the user reads of the school's coverage (the classes of
+    classes_visible_to and the entries of entries_visible_to, for the school's
+    pupils): viewers with the same name see the same figures (the coverage
+    cache shares them).
+
+    Every member of the school's team sees all its classes and the shared
+    entries of all its pupils: one audience, "team". Someone who gave
+    assignments also reads the answers shared with them alone, and a pupil
+    their own entries: they, and anyone else (a platform administrator
+    outside the team, reading the entries of the classes they teach), get an
+    audience of their own, named after their roles.
+    """
+    roles = roles_of(user)
+    if (
+        school.pk in roles.team_school_ids
+        and not roles.pupil_class_ids
+        and not Assignment.objects.filter(author_id=user.pk).exists()
+    ):
+        return "team"
+    return "-".join(
+        [
+            f"user{user.pk}",
+            "admin" if roles.is_platform_admin else "",
+            "team" if school.pk in roles.team_school_ids else "",
+            "p" + ".".join(map(str, sorted(roles.pupil_class_ids))),
+            "t" + ".".join(map(str, sorted(roles.taught_class_ids))),
+        ]
+    )
 
 
 def trashed_entries_visible_to(user: AnyUser) -> QuerySet[Entry]:

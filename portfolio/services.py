@@ -668,3 +668,21 @@ def access_log_record(
         what=what,
         object_id=object_id,
     )
+
+
+def access_log_record_many(
+    *, reader: User, reads: Iterable[tuple[int, str, int | None]]
+) -> None:
+    """access_log_record for a list page: (pupil id, what, object id) per
+    read, in one INSERT whatever the page size."""
+    AccessLog.objects.bulk_create(
+        AccessLog(
+            pupil_id=pupil_id,
+            reader=reader,
+            reader_name=str(reader)[:300],
+            what=what,
+            object_id=object_id,
+        )
+        for pupil_id, what, object_id in reads
+        if pupil_id != reader.pk
+    )

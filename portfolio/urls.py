@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio import views
+from portfolio import history_views, views
 
 app_name = "portfolio"
 urlpatterns = [
@@ -10,6 +10,11 @@ urlpatterns = [
     path("traces/<int:pk>/", views.entry_detail, name="entry_detail"),
     path("traces/<int:pk>/modifier/", views.entry_edit, name="entry_edit"),
     path("traces/<int:pk>/partage/", views.entry_share, name="entry_share"),
+    path(
+        "traces/<int:pk>/historique/",
+        history_views.entry_history_page,
+        name="entry_history",
+    ),
     path("traces/<int:pk>/relue/", views.entry_review, name="entry_review"),
     path("traces/<int:pk>/supprimer/", views.entry_delete, name="entry_delete"),
     path("traces/<int:pk>/commentaires/", views.comment_create, name="comment_create"),

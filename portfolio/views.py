@@ -76,7 +76,10 @@ def _pupil(request: HttpRequest) -> User:
     """The logged-in pupil; the pupil space is for pupils only."""
     user = authenticated_user(request)
     require_pupil_space(user)
-    return get_portfolio_owner_for(user, user.pk, "edit")
+    get_portfolio_owner_for(user, user.pk, "edit")
+    # request.user itself, not the row read again: its roles are already
+    # computed (classes.roles caches them on the object).
+    return user
 
 
 @require_GET

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from classes.demo import COLLEGE_UAI
 from classes.models import Assignment, Class, Enrolment, TeachingAssignment, User
+from portfolio import coverage
 from portfolio import services as portfolio_services
 from portfolio.demo import build_demo
 from portfolio.models import Entry, Interview
@@ -45,6 +46,13 @@ def _default_language():
     translation.activate(django_settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_coverage_cache():
+    """The school coverage figures are cached across requests; the writes of
+    the previous test were rolled back without telling the cache."""
+    coverage.cache_namespace_reset()
 
 
 @pytest.fixture(autouse=True)

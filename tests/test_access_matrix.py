@@ -169,6 +169,26 @@ def _identity_provider(world):
     return {"pk": world.college_class("3e A").school_id, "app_pk": app.pk}
 
 
+def _lti_platform(world):
+    from lti_sso.models import LtiDeployment, LtiPlatform
+
+    platform = LtiPlatform.objects.create(
+        school=world.college_class("3e A").school,
+        name="Moodle",
+        issuer="https://moodle.example.fr",
+        client_id="webclasseur",
+        auth_login_url="https://moodle.example.fr/mod/lti/auth.php",
+        auth_token_url="https://moodle.example.fr/mod/lti/token.php",
+        key_set_url="https://moodle.example.fr/mod/lti/certs.php",
+    )
+    LtiDeployment.objects.create(platform=platform, deployment_id="1")
+    return {"pk": platform.school_id, "platform_pk": platform.pk}
+
+
+def _unknown_lti_launch(world):
+    return {"launch_id": "lti1p3-launch-not-of-this-session"}
+
+
 GET, POST = "GET", "POST"
 COMMENT = {"body": "Bien vu."}
 SHARE = {"visibility": "private"}
@@ -229,6 +249,10 @@ MATRIX = [
     Row("portfolio:entry_edit", _private_entry, OWNER_ONLY, label="entry_edit-private"),
     Row("portfolio:entry_delete", _shared_entry, OWNER_ONLY),
     Row("portfolio:entry_share", _shared_entry, OWNER_ONLY_POST, POST, SHARE),
+    # An entry's history (every earlier version): its pupil only, even for a
+    # shared entry staff may read; trash included.
+    Row("portfolio:entry_history", _shared_entry, PRIVATE_ENTRY),
+    Row("portfolio:entry_history", _trashed_entry, PRIVATE_ENTRY, label="entry_history-trashed"),
     Row("portfolio:comment_create", _shared_entry,        (302, 302, 404, 404, 404, 302, 404, 404, 302, 302, 302, 302, 404, 404), POST, COMMENT),
     Row("portfolio:comment_create", _private_entry,       (302, 403, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404, 404), POST, COMMENT, label="comment_create-private"),
     Row("portfolio:trash", None, PUPIL_SPACE),
@@ -309,6 +333,20 @@ MATRIX = [
     Row("sso:idp_create", _college,                       (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="idp_create-post"),
     Row("sso:idp_detail", _identity_provider, SCHOOL_MANAGE),
     Row("sso:idp_detail", _identity_provider,             (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="idp_detail-post"),
+    # LTI 1.3 platforms of the school (lti_sso.permissions).
+    Row("lti:platform_list", _college, SCHOOL_MANAGE),
+    Row("lti:platform_create", _college, SCHOOL_MANAGE),
+    Row("lti:platform_create", _college,                   (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="lti_platform_create-post"),
+    Row("lti:platform_detail", _lti_platform, SCHOOL_MANAGE),
+    Row("lti:platform_detail", _lti_platform,              (302, 403, 403, 403, 404, 403, 403, 404, 422, 403, 403, 403, 404, 422), POST, {"name": ""}, label="lti_platform_detail-post"),
+    # The tool's signing keys: the platform administrator only.
+    Row("lti:tool_keys", None,                             (302, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200)),
+    # A launch in progress is continued only by the session it was validated
+    # in: nobody reaches another one.
+    Row("lti:context_link", _unknown_lti_launch,           (302, *[404] * 13)),
+    Row("lti:deep_link", _unknown_lti_launch,              (302, *[404] * 13)),
+    # Roster sync (NRPS): the class's teachers.
+    Row("lti:roster_sync", _class_3e_a, CLASS_TEACH_POST, POST),
     Row("school_admin:class_create", _college, SCHOOL_MANAGE),
     Row("school_admin:teaching_add", _college, SCHOOL_MANAGE),
     Row("school_admin:role_grant", _college, SCHOOL_MANAGE),
@@ -316,6 +354,7 @@ MATRIX = [
     Row("school_admin:departure_create", _college, SCHOOL_MANAGE),
     Row("school_admin:teaching_remove", _teaching,        (302, 403, 403, 404, 404, 403, 404, 404, 302, 403, 403, 403, 404, 302), POST),
     Row("school_admin:role_revoke", _documentalist_role,  (302, 404, 404, 404, 404, 404, 404, 404, 302, 403, 403, 403, 404, 302), POST),
+    Row("school_admin:role_history", _college, SCHOOL_MANAGE),
     Row("school_admin:departure_undo", _departure,        (302, 404, 404, 404, 404, 404, 404, 404, 302, 404, 404, 404, 404, 302), POST),
     # RGPD requests (access, rectification, erasure): the school's managers.
     Row("rgpd:requests", _college, SCHOOL_MANAGE),
@@ -345,6 +384,17 @@ MATRIX = [
     Row("account_reauthenticate", None, REAUTHENTICATION),
     # ... and by emailed code is off: password accounts are sent to the form above.
     Row("account_request_reauthentication_code", None, REAUTHENTICATION_BY_CODE),
+    # The optional second factor (allauth.mfa, classes/mfa.py): staff only,
+    # pupils get 404. Setting it up asks for the password again first (302;
+    # SSO-only accounts have none: 403); the pages about an authenticator
+    # that does not exist yet answer 404.
+    Row("mfa_index", None,                                (302, 404, 404, 404, 404, 200, 200, 200, 200, 200, 200, 200, 200, 200)),
+    Row("mfa_activate_totp", None,                        (302, 404, 404, 404, 404, 302, 403, 302, 302, 302, 302, 302, 302, 302)),
+    Row("mfa_generate_recovery_codes", None,              (302, 404, 404, 404, 404, 302, 403, 302, 302, 302, 302, 302, 302, 302)),
+    Row("mfa_deactivate_totp", None,                      (302, *[404] * 13)),
+    Row("mfa_view_recovery_codes", None,                  (302, *[404] * 13)),
+    Row("mfa_download_recovery_codes", None,              (302, *[404] * 13)),
+    Row("mfa_reauthenticate", None, REAUTHENTICATION_BY_CODE),
 ]
 # fmt: on
 MATRIX_URL_NAMES = {row.url_name for row in MATRIX}

@@ -104,6 +104,10 @@ def assert_unavailable_page(response) -> None:
 
 def test_a_logged_in_page_answers_503_when_the_database_is_down(world):
     client = world.client_for("pupil")
+    # A middleware further out (LTI's session cookie) also meets the error on
+    # the way back; handler500 answers 503 for it, but the test client would
+    # re-raise the exception it logged.
+    client.raise_request_exception = False
     with database_down():
         response = client.get(reverse("portfolio:home"))
     assert_unavailable_page(response)
@@ -129,6 +133,7 @@ def test_a_login_attempt_answers_503_when_the_database_is_down(world):
 
 def test_the_api_answers_a_503_problem_when_the_database_is_down(world):
     client = world.client_for("pupil")
+    client.raise_request_exception = False  # as above
     with database_down():
         response = client.get(reverse("api:me"))
     assert response.status_code == 503
@@ -150,6 +155,46 @@ def test_healthz_names_the_database_when_it_is_down(db, client):
     assert response["Content-Type"] == "application/json"
     body = json.loads(response.content)
     assert body == {"database": "error: OperationalError", "cache": "ok"}
+
+
+def test_a_database_error_while_rendering_the_template_answers_503(world):
+    """The manage page's template reads the classes' teachers itself (a lazy
+    query run during rendering, after the view has returned its context)."""
+    client = world.client_for("head")
+    school = world.college_class("3e A").school
+    with database_down(only='FROM "classes_teachingassignment"'):
+        response = client.get(reverse("school_admin:manage", args=[school.pk]))
+    assert_unavailable_page(response)
+
+
+def test_a_database_error_after_the_view_answers_503(world):
+    """The session is saved by SessionMiddleware once the page is rendered,
+    outside DatabaseUnavailableMiddleware: handler500 answers 503 all the
+    same (the test client re-raises unless told not to)."""
+    client = world.client_for("pupil")
+    client.raise_request_exception = False
+    with database_down(only='UPDATE "django_session"'):
+        response = client.get(reverse("portfolio:home"))
+    assert_unavailable_page(response)
+    client = world.client_for("pupil")
+    client.raise_request_exception = False
+    with database_down(only='UPDATE "django_session"'):
+        api = client.get(reverse("api:me"))
+    assert api.status_code == 503
+    assert api["Content-Type"] == "application/problem+json"
+
+
+def test_handler500_answers_503_for_a_database_error_and_500_otherwise(rf):
+    try:
+        raise OperationalError("could not connect to server: Connection refused")
+    except OperationalError:
+        response = faults.server_error(rf.get("/parcours/"))
+    assert_unavailable_page(response)
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        response = faults.server_error(rf.get("/parcours/"))
+    assert response.status_code == 500
 
 
 def test_other_errors_are_left_to_the_500_page(rf):

@@ -121,9 +121,9 @@ def test_env_int_refuses_values_below_the_minimum(monkeypatch):
 
 def test_env_example_documents_exactly_the_variables_settings_read():
     settings_source = (PROJECT / "webclasseur" / "settings.py").read_text()
-    read = set(re.findall(r'env_[a-z_]+\(\s*"([A-Z_]+)"', settings_source))
+    read = set(re.findall(r'env_[a-z_]+\(\s*"([A-Z][A-Z0-9_]*)"', settings_source))
     example = (PROJECT / ".env.example").read_text()
-    documented = set(re.findall(r"^([A-Z_]+)=", example, flags=re.MULTILINE))
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", example, flags=re.MULTILINE))
     assert read == documented
 
 

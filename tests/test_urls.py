@@ -27,6 +27,9 @@ PUBLIC_VIEWS = {
     "account_reset_password_from_key",
     "account_reset_password_from_key_done",
     "account_confirm_login_code",
+    # The second factor's code, asked between the password and the session
+    # (allauth.mfa's login stage: nobody is logged in yet).
+    "mfa_authenticate",
     # SAML single sign-on (django-allauth's SAML provider): the IdP posts to
     # the ACS and reads the metadata before anyone is logged in.
     "saml_login",
@@ -36,6 +39,11 @@ PUBLIC_VIEWS = {
     "saml_sls",
     "socialaccount_login_cancelled",
     "socialaccount_signup",  # closed: accounts come from the IdP's assertion
+    # LTI 1.3: the platform starts the login and posts the signed launch
+    # before anyone is logged in; platforms read the tool's public keys.
+    "lti:login",
+    "lti:launch",
+    "lti:jwks",
     # Django admin's own login page.
     "admin:login",
 }

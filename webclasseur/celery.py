@@ -9,3 +9,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "webclasseur.settings")
 app = Celery("webclasseur")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# The scheduled maintenance tasks (webclasseur is not an installed app).
+app.autodiscover_tasks(["webclasseur"])

@@ -1,7 +1,9 @@
-"""Template context for every page: the spaces in the header."""
+"""Template context for every page: the spaces in the header and whether it
+offers the second factor (staff accounts only)."""
 
 from dataclasses import dataclass
 
+from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import Promise, SimpleLazyObject
@@ -50,5 +52,19 @@ def spaces_for(request: HttpRequest) -> list[Space]:
     return spaces
 
 
+def offers_second_factor(request: HttpRequest) -> bool:
+    """Whether the header links to the second-factor pages (staff only)."""
+    adapter = get_mfa_adapter()
+    can_set_up = getattr(adapter, "can_set_up", None)
+    return bool(
+        request.user.is_authenticated and can_set_up and can_set_up(request.user)
+    )
+
+
 def spaces(request: HttpRequest) -> dict[str, object]:
-    return {"spaces": SimpleLazyObject(lambda: spaces_for(request))}
+    return {
+        "spaces": SimpleLazyObject(lambda: spaces_for(request)),
+        "offers_second_factor": SimpleLazyObject(
+            lambda: offers_second_factor(request)
+        ),
+    }

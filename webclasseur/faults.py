@@ -7,11 +7,15 @@ and it turns a database error raised by a view into the same answer: 503, a
 DSFR page in French (templates/503.html), rendered with no request context so
 that no context processor queries the database. The API answers a problem
 document (RFC 7807). /healthz keeps its own JSON answer, naming the dependency
-that is down.
+that is down. A database error raised outside the view reaches the project's
+handler500 (`server_error`), or handler400 (`bad_request`) when it is the
+session that could not be saved after the page was rendered: both answer the
+same 503.
 """
 
 import json
 import logging
+import sys
 from collections.abc import Callable
 
 from django.db import InterfaceError, OperationalError
@@ -20,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views import defaults
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +95,38 @@ class DatabaseUnavailableMiddleware:
             error,
         )
         return service_unavailable(request)
+
+
+def _database_error_behind(error: BaseException | None) -> Exception | None:
+    """The database error that caused `error`, if any (following the chain of
+    exceptions raised while handling another)."""
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, DATABASE_ERRORS):
+            return error
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return None
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database error that escaped the middleware above (raised
+    by a middleware further out or nearer the view) still gets the 503 page;
+    any other error, Django's 500 page (templates/500.html)."""
+    error = _database_error_behind(sys.exc_info()[1])
+    if error is not None:
+        return DatabaseUnavailableMiddleware._unavailable(request, error)
+    return defaults.server_error(request)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler400: the session could not be saved once the page was rendered
+    because the database went away (SessionMiddleware reports it as an
+    interrupted session): 503, not "bad request"."""
+    error = _database_error_behind(exception)
+    if error is not None:
+        return DatabaseUnavailableMiddleware._unavailable(request, error)
+    return defaults.bad_request(request, exception)
 
 
 # --- Background exports when the broker is down ------------------------------

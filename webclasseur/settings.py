@@ -5,9 +5,11 @@ Every variable is documented in .env.example and in the README's settings table.
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from pghistory.config import ContextJSONField
 
 from webclasseur.env import (
     env_bool,
@@ -48,11 +50,17 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.saml",
+    # Optional second factor (TOTP + recovery codes) for staff: classes/mfa.py.
+    "allauth.mfa",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
+    # History of entries, comments, interviews and roles (PostgreSQL triggers,
+    # so bulk updates are caught too): portfolio/history.py, classes/history.py.
+    "pgtrigger",
+    "pghistory",
     "widget_tweaks",
     "dsfr",
     "classes",
@@ -67,6 +75,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "webclasseur.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compressed pages and API answers (static files come compressed from
+    # WhiteNoise above); above every middleware that reads or writes the body.
+    # Django pads the compressed body against BREACH.
+    "django.middleware.gzip.GZipMiddleware",
+    # LTI sessions: SameSite=None; Secure session and CSRF cookies (iframe).
+    "lti_sso.lti.framing.LtiSessionCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,11 +91,16 @@ MIDDLEWARE = [
     "webclasseur.faults.DatabaseUnavailableMiddleware",
     # Idle and absolute session timeouts; ends the session of a deactivated user.
     "webclasseur.middleware.SessionTimeoutMiddleware",
+    # Who made a change, for the history triggers (PostgreSQL only).
+    "portfolio.history.HistoryMiddleware",
     # Default deny: every view needs a logged-in user unless it is marked
     # @login_not_required (the public list is pinned by tests/test_urls.py).
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # LTI sessions: framed by their registered platform only (after
+    # XFrameOptionsMiddleware so it sees the response first).
+    "lti_sso.lti.framing.LtiFramingMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "lti_sso.middleware.SamlErrorsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -114,6 +133,14 @@ DATABASES = {
         "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
+# An optional PostgreSQL read replica: the school overview reads from it
+# (webclasseur/db_router.py); writes and migrations stay on default. Tests use
+# it as a mirror of default (no second test database on the replica).
+if env_str("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = env_database("DATABASE_REPLICA_URL", default="") | {
+        "TEST": {"MIRROR": "default"}
+    }
+DATABASE_ROUTERS = ["webclasseur.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Redis, when configured, holds the cache, the sessions and the Celery broker.
@@ -143,6 +170,18 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "Europe/Paris"
+# Daily maintenance, run by `celery -A webclasseur beat` (docs/operations.md):
+# the retention rules of docs/privacy.md and the sweep of orphan files.
+CELERY_BEAT_SCHEDULE = {
+    "purge-expired-daily": {
+        "task": "webclasseur.tasks.purge_expired",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "sweep-orphan-files-daily": {
+        "task": "webclasseur.tasks.sweep_orphan_files",
+        "schedule": crontab(hour=4, minute=15),
+    },
+}
 
 AUTH_USER_MODEL = "classes.User"
 AUTHENTICATION_BACKENDS = [
@@ -177,6 +216,16 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "60/m/ip,5/15m/key",
 }
 
+# Optional second factor for staff (allauth.mfa): an authenticator app (TOTP)
+# and recovery codes, set up from /accounts/2fa/; pupils are not offered it
+# (classes/mfa.py). Once set up, the login asks for a code after the password.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Webclasseur"
+# Accounts are provisioned by the school or SSO, never signed up by strangers,
+# so an unverified address cannot be someone else's account to lock.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_ADAPTER = "classes.mfa.StaffMFAAdapter"
+
 # Single sign-on (SAML 2.0, lti_sso): one allauth SocialApp per identity
 # provider (ENT or GAR); the adapter maps the attributes to school, class and
 # role and provisions the account (docs/sso.md). Accounts created by SSO have
@@ -197,6 +246,12 @@ SAML_CLOCK_SKEW_SECONDS = env_int("SAML_CLOCK_SKEW_SECONDS", 120, minimum=0)
 SAML_SP_PRIVATE_KEY_FILE = env_str("SAML_SP_PRIVATE_KEY_FILE", "")
 SAML_SP_CERTIFICATE_FILE = env_str("SAML_SP_CERTIFICATE_FILE", "")
 
+# LTI 1.3 (lti_sso.lti, docs/lti.md): platform URLs must be https; http on
+# 127.0.0.1/localhost is accepted in debug mode or when this is True (tests).
+LTI_ALLOW_INSECURE_PLATFORM_URLS = env_bool(
+    "LTI_ALLOW_INSECURE_PLATFORM_URLS", default=False
+)
+
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -208,7 +263,7 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
-STORAGES = {
+STORAGES: dict[str, dict[str, object]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -218,6 +273,33 @@ STORAGES = {
         )
     },
 }
+# Uploaded files in an S3-compatible object store (django-storages) when
+# S3_BUCKET is set, so app servers share no disk. Objects stay private (no
+# ACL, no public URL): the app streams them after the access policy.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL")
+    STORAGES["default"] = {
+        "BACKEND": "webclasseur.storage.PrivateS3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Unset: AWS itself; MinIO, Garage, Ceph… need path-style URLs.
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,
+            "region_name": env_str("S3_REGION") or None,
+            # Unset: boto3's own chain (AWS_* variables, instance role).
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            # Never replace an object with another of the same name.
+            "file_overwrite": False,
+            # Files read back (downloads, passports) spool to a temporary
+            # file past 2 MB instead of filling the worker's memory.
+            "max_memory_size": 2 * 1024 * 1024,
+        },
+    }
 # Tests and `make run` serve static files straight from the apps.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", default=DEBUG)
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -234,8 +316,9 @@ if env_bool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
-# Lax: the cookie follows top-level links from the ENT; LTI launches inside an
-# iframe will need None on their own cookie (lti_sso, later).
+# Lax: the cookie follows top-level links from the ENT. Sessions opened by an
+# LTI launch (inside the platform's iframe) get SameSite=None; Secure on their
+# own session and CSRF cookies (lti_sso.lti.framing).
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -257,8 +340,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # tests/test_security_headers.py recomputes both and fails when they change.
 # Inline style *attributes* stay allowed (style-src-attr): two templates set a
 # width on a <progress> and an <svg>; scripts cannot run from them.
-# frame-ancestors 'none': nobody frames us (LTI will allow each registered
-# platform on its own launch views).
+# frame-ancestors 'none': nobody frames us, except a registered LTI platform
+# for the pages of a session its launch opened (lti_sso.lti.framing).
 CSP_STYLE_HASHES = [
     # htmx 2 indicator styles (django_htmx/htmx-2.min.js).
     "'sha256-faU7yAF8NxuMTNEwVmBz+VcYeIoBQ2EMHW3WaVxCvnk='",
@@ -330,6 +413,16 @@ TRASH_RETENTION_DAYS = env_int("TRASH_RETENTION_DAYS", 30, minimum=1)
 LEFT_PUPIL_ACCESS_DAYS = env_int("LEFT_PUPIL_ACCESS_DAYS", 365, minimum=0)
 # Months the "who opened my portfolio" log is kept (purge_expired).
 ACCESS_LOG_RETENTION_MONTHS = env_int("ACCESS_LOG_RETENTION_MONTHS", 12, minimum=1)
+# History (django-pghistory): who changed what is stored in each event row (no
+# shared context table), so erasing a pupil erases the events that name them.
+PGHISTORY_CONTEXT_FIELD = ContextJSONField()
+# The moment of each change itself, not of its transaction's start: several
+# changes in one transaction keep their order on the history pages.
+PGHISTORY_CREATED_AT_FUNCTION = "CLOCK_TIMESTAMP()"
+# Who made a change, for every method: a few pages write on GET (an
+# assignment's answer drafted when first opened). Only writing statements
+# carry the context; reads are left as they are.
+PGHISTORY_MIDDLEWARE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Uploads are read into memory up to the attachment limit, then spooled to disk.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

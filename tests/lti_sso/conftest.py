@@ -19,6 +19,15 @@ from tests.lti_sso.idp import (
     make_key_pair,
     request_id_from_redirect,
 )
+from tests.lti_sso.lti_fixtures import (  # noqa: F401 (fixtures of the LTI tests)
+    attacker,
+    attacker_server,
+    linked,
+    lti,
+    lti_server,
+    refused_launch,
+    stranger_key,
+)
 
 
 @dataclass(frozen=True)

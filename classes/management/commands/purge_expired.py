@@ -1,9 +1,12 @@
-"""Apply every retention rule of docs/privacy.md; run daily (cron or Celery beat).
+"""Apply every retention rule of docs/privacy.md. Celery beat runs it daily
+(webclasseur.tasks.purge_expired, CELERY_BEAT_SCHEDULE); this command is for
+running it by hand or from cron.
 
 - access log rows older than ACCESS_LOG_RETENTION_MONTHS;
 - pupils who left and whose `access_until` is past: their portfolio (entries,
   files, project, interviews, comments, self-assessment…) and their account;
-- entries in the trash for more than TRASH_RETENTION_DAYS (portfolio.services);
+- entries in the trash for more than TRASH_RETENTION_DAYS (portfolio.services),
+  and the history events of entries deleted for good (portfolio.history);
 - class passport exports (zip files) past their 24 hours (exports.batch).
 
 Each erasure leaves a classes.ErasureRecord (classes.rgpd.pupil_erase) and a
@@ -22,6 +25,7 @@ from django.utils import timezone
 from classes import rgpd
 from classes.models import ErasureRecord, User
 from exports.batch import batch_purge_expired
+from portfolio.history import history_purge_deleted
 from portfolio.models import AccessLog
 from portfolio.services import trash_purge
 
@@ -42,12 +46,13 @@ def months_before(moment: datetime.datetime, months: int) -> datetime.datetime:
 def access_log_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete the access log rows older than ACCESS_LOG_RETENTION_MONTHS.
 
-    AccessLog.delete() refuses on purpose (the log is insert-only for the app);
-    the retention purge is the one place that removes rows, with a queryset
-    delete.
+    AccessLog.delete() refuses on purpose (the log is insert-only for the app),
+    and so does PostgreSQL (a trigger); the retention purge and the erasure
+    are the only places that remove rows (classes.rgpd.access_log_deletion).
     """
     cutoff = months_before(now or timezone.now(), settings.ACCESS_LOG_RETENTION_MONTHS)
-    count, _by_model = AccessLog.objects.filter(at__lt=cutoff).delete()
+    with rgpd.access_log_deletion():
+        count, _by_model = AccessLog.objects.filter(at__lt=cutoff).delete()
     return count
 
 
@@ -112,6 +117,39 @@ def departed_pupils_erase(*, now: datetime.datetime | None = None) -> list[Erasu
     return erased
 
 
+@dataclass(frozen=True)
+class RetentionReport:
+    """What one run of the retention rules deleted (counts only)."""
+
+    access_log_rows: int
+    erased: list[Erasure]
+    trashed_entries: int
+    history_events: int
+    class_exports: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.access_log_rows} access log rows older than "
+            f"{settings.ACCESS_LOG_RETENTION_MONTHS} months deleted; "
+            f"{len(self.erased)} departed pupils erased; "
+            f"{self.trashed_entries} trashed entries purged; "
+            f"{self.history_events} history events of deleted entries removed; "
+            f"{self.class_exports} expired class exports deleted."
+        )
+
+
+def retention_apply(*, now: datetime.datetime | None = None) -> RetentionReport:
+    """Every retention rule of docs/privacy.md, in order; the command and the
+    daily Celery beat task (webclasseur.tasks.purge_expired) both run this."""
+    now = now or timezone.now()
+    logs = access_log_purge(now=now)
+    erased = departed_pupils_erase(now=now)
+    trashed = trash_purge(now=now)
+    events = history_purge_deleted()
+    batches = batch_purge_expired()
+    return RetentionReport(logs, erased, trashed, events, batches)
+
+
 class Command(BaseCommand):
     help = (
         "Apply the retention rules: access log after ACCESS_LOG_RETENTION_MONTHS, "
@@ -135,14 +173,4 @@ class Command(BaseCommand):
                 + ", ".join(str(user.pk) for user in due)
             )
             return
-        logs = access_log_purge(now=now)
-        erased = departed_pupils_erase(now=now)
-        trashed = trash_purge(now=now)
-        batches = batch_purge_expired()
-        self.stdout.write(
-            f"{logs} access log rows older than "
-            f"{settings.ACCESS_LOG_RETENTION_MONTHS} months deleted; "
-            f"{len(erased)} departed pupils erased; "
-            f"{trashed} trashed entries purged; "
-            f"{batches} expired class exports deleted."
-        )
+        self.stdout.write(str(retention_apply(now=now)))
