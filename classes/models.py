@@ -2,7 +2,11 @@
 
 import datetime
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import PurePosixPath
+from typing import Any
 
 import pghistory
 from django.contrib.auth.models import AbstractUser
@@ -113,10 +117,44 @@ class School(models.Model):
         return f"{self.name} ({self.city})"
 
 
+# Values computed once per request (SchoolYear.objects.current()): a dict
+# while a request is served (classes.middleware.RequestMemoMiddleware), None
+# outside requests (services, tasks, commands, tests calling code directly),
+# where nothing is remembered. Never shared between two requests.
+_request_memo: ContextVar[dict[object, object] | None] = ContextVar(
+    "webclasseur_request_memo", default=None
+)
+
+
+@contextmanager
+def request_memo() -> Iterator[None]:
+    """Remember SchoolYear.objects.current() until the block ends (a request)."""
+    token = _request_memo.set({})
+    try:
+        yield
+    finally:
+        _request_memo.reset(token)
+
+
+def request_memo_forget() -> None:
+    """Forget what the current request remembered (a school year was written)."""
+    memo = _request_memo.get()
+    if memo is not None:
+        memo.clear()
+
+
 class SchoolYearQuerySet(models.QuerySet["SchoolYear"]):
     def current(self) -> "SchoolYear | None":
+        """The school year of today (read once per request)."""
         today = timezone.localdate()
-        return self.filter(start_year=school_year_start_for(today)).first()
+        memo = _request_memo.get()
+        key = ("current_school_year", self.db, today)
+        if memo is not None and key in memo:
+            return memo[key]  # type: ignore[return-value]
+        year = self.filter(start_year=school_year_start_for(today)).first()
+        if memo is not None:
+            memo[key] = year
+        return year
 
 
 class SchoolYear(models.Model):
@@ -131,6 +169,14 @@ class SchoolYear(models.Model):
 
     def __str__(self) -> str:
         return f"{self.start_year}-{self.start_year + 1}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        request_memo_forget()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        request_memo_forget()
+        return super().delete(*args, **kwargs)
 
 
 class Level(models.TextChoices):

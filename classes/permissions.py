@@ -526,8 +526,13 @@ def is_staff_account(user: User) -> bool:
     return (
         user.is_staff
         or user.is_superuser
-        or StaffRole.objects.filter(user_id=user.pk).exists()
-        or TeachingAssignment.objects.filter(teacher_id=user.pk).exists()
+        # One query (the layout asks on every page), not one per table.
+        or User.objects.filter(pk=user.pk)
+        .filter(
+            Exists(StaffRole.objects.filter(user_id=OuterRef("pk")))
+            | Exists(TeachingAssignment.objects.filter(teacher_id=OuterRef("pk")))
+        )
+        .exists()
     )
 
 

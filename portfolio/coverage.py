@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from classes.models import LEVEL_ORDER, Class, Enrolment, Level, School, SchoolYear
-from portfolio.models import Entry, EntryKind, EntryMetier
+from portfolio.models import Entry, EntryKind
 from webclasseur.db_router import replica_configured, using_replica
 
 if TYPE_CHECKING:  # the stubs are a development dependency
@@ -207,11 +207,12 @@ class SchoolCoverage:
         return any(group.level in wanted for group in self.classes)
 
 
-def _metier_key() -> Case:
-    """A métier is the same when its ROME code is, or (without a code) its label."""
+def _metier_key(prefix: str = "") -> Case:
+    """A métier is the same when its ROME code is, or (without a code) its
+    label (`prefix`: the path to the EntryMetier from the queried model)."""
     return Case(
-        When(rome_code="", then=Lower(Trim("label"))),
-        default=F("rome_code"),
+        When(**{f"{prefix}rome_code": ""}, then=Lower(Trim(f"{prefix}label"))),
+        default=F(f"{prefix}rome_code"),
     )
 
 
@@ -278,27 +279,28 @@ def school_coverage(
         ):
             pupil.last_activity = row["last"]
 
+    # From the entries (read by owner through their index) to their métiers:
+    # one join, not a second lookup of each entry by its id.
     metiers = (
-        EntryMetier.objects.filter(
-            entry__in=finished.filter(
-                Q(school_year=year) | Q(level__in=CYCLE_4_LEVELS)
-            ).values("pk")
+        finished.filter(
+            Q(school_year=year) | Q(level__in=CYCLE_4_LEVELS),
+            metiers__isnull=False,
         )
         .order_by()
-        .values("entry__owner_id")
+        .values("owner_id")
         .annotate(
             this_year=Count(
-                _metier_key(), distinct=True, filter=Q(entry__school_year=year)
+                _metier_key("metiers__"), distinct=True, filter=Q(school_year=year)
             ),
             cycle_4=Count(
-                _metier_key(),
+                _metier_key("metiers__"),
                 distinct=True,
-                filter=Q(entry__level__in=CYCLE_4_LEVELS),
+                filter=Q(level__in=CYCLE_4_LEVELS),
             ),
         )
     )
     for counted in metiers:
-        pupil = pupils[counted["entry__owner_id"]]
+        pupil = pupils[counted["owner_id"]]
         pupil.metiers_this_year = counted["this_year"]
         pupil.metiers_cycle_4 = counted["cycle_4"]
     return SchoolCoverage(
@@ -337,23 +339,48 @@ def _version_key(school_id: int) -> str:
 REPLICA_LAG_SECONDS = 30.0
 
 
+# A school's version outlives the figures kept under it (CACHE_SECONDS); when
+# it expires, the next page starts a new one (a miss, never stale figures).
+VERSION_SECONDS = 24 * 60 * 60
+
+
 def coverage_changed(school_ids: Iterable[int]) -> None:
     """Forget the cached coverage of these schools (called when a write that
     changes their figures is made, and again once it has committed)."""
     now = time.time()
     versions = {_version_key(pk): (uuid.uuid4().hex, now) for pk in set(school_ids)}
     if versions:
-        cache.set_many(versions, timeout=None)
+        cache.set_many(versions, timeout=VERSION_SECONDS)
+
+
+def _as_version(value: object) -> tuple[str, float] | None:
+    """A version read from the cache, or None when it is missing or of
+    another shape (written by another version of this code)."""
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        return None
+    version_id, changed_at = value
+    if not isinstance(version_id, str) or not version_id:
+        return None
+    if isinstance(changed_at, bool) or not isinstance(changed_at, (int, float)):
+        return None
+    return version_id, float(changed_at)
 
 
 def _school_version(school_id: int) -> tuple[str, float] | None:
     """The school's current cache version and when it was set (None: the
     cache is unavailable)."""
     key = _version_key(school_id)
-    version = cache.get(key)
+    found = cache.get(key)
+    version = _as_version(found)
     if version is None:
-        cache.add(key, (uuid.uuid4().hex, 0.0), timeout=None)
-        version = cache.get(key)
+        if found is None:
+            # Several processes may start it at once: the first one wins.
+            cache.add(key, (uuid.uuid4().hex, 0.0), timeout=VERSION_SECONDS)
+        else:
+            # Left by another shape of this code: replaced, as after a write
+            # (figures computed on a lagging replica are not kept).
+            cache.set(key, (uuid.uuid4().hex, time.time()), timeout=VERSION_SECONDS)
+        version = _as_version(cache.get(key))
     return version
 
 

@@ -5,7 +5,10 @@ counted, cached or not."""
 import csv
 import datetime
 import io
+import time
 
+import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,7 +17,7 @@ from django.utils import timezone
 from classes import rgpd
 from classes import services as class_services
 from classes.models import School, User
-from portfolio import services
+from portfolio import coverage, services
 from portfolio.models import Entry, EntryKind, Visibility
 from portfolio.permissions import coverage_audience
 
@@ -189,3 +192,59 @@ def test_the_weeks_asked_for_are_part_of_the_cache_key(world):
     one_week = head.get(url, {"semaines": 1}).content.decode()
     assert (today - datetime.timedelta(weeks=6)).strftime("%d/%m/%Y") in six_weeks
     assert (today - datetime.timedelta(weeks=1)).strftime("%d/%m/%Y") in one_week
+
+
+def seconds_left(key: str) -> float | None:
+    """How long the cache keeps `key` (None: for ever), on the backend of the
+    run (local memory, or Redis when REDIS_URL is set)."""
+    full = cache.make_and_validate_key(key)
+    if hasattr(cache, "_expire_info"):
+        expires = cache._expire_info[full]
+        return None if expires is None else expires - time.time()
+    ttl = cache._cache.get_client(full).ttl(full)  # type: ignore[attr-defined]
+    assert ttl != -2, "the key is not in Redis"
+    return None if ttl == -1 else float(ttl)
+
+
+@pytest.mark.parametrize(
+    "left_behind",
+    [
+        ("a1b2", 0.0, "v1"),  # an older shape of the version: three parts
+        "a1b2",  # a bare string
+        ("a1b2", "yesterday"),  # two parts, the second not a time
+        42,
+    ],
+)
+def test_a_version_of_another_shape_is_a_miss_not_an_error(world, left_behind):
+    """A version left in the cache by another shape of the code (before a
+    deploy) must not turn the overview into a 500 until the cache is flushed:
+    it is replaced, and the figures are computed afresh then cached."""
+    school = college(world)
+    key = coverage._version_key(school.pk)
+    cache.set(key, left_behind, timeout=60)
+    head = world.client_for("head")
+    url = reverse("coverage:school_coverage", args=[school.pk])
+    with CaptureQueriesContext(connection) as first:
+        assert head.get(url).status_code == 200
+    assert any("portfolio_entrymetier" in q["sql"] for q in first)
+    assert coverage._as_version(cache.get(key)) is not None
+    with CaptureQueriesContext(connection) as second:
+        assert head.get(url).status_code == 200
+    assert not any("portfolio_entrymetier" in q["sql"] for q in second)
+
+
+def test_the_school_version_expires(world):
+    """Versions are not kept for ever (a finite timeout, longer than the
+    figures they guard), whether started by a page or replaced by a write."""
+    school = college(world)
+    key = coverage._version_key(school.pk)
+    head = world.client_for("head")
+    url = reverse("coverage:school_coverage", args=[school.pk])
+    assert head.get(url).status_code == 200
+    started = seconds_left(key)
+    assert started is not None
+    assert coverage.CACHE_SECONDS < started <= coverage.VERSION_SECONDS
+    share_an_entry(world.user("pupil"))
+    replaced = seconds_left(key)
+    assert replaced is not None
+    assert coverage.CACHE_SECONDS < replaced <= coverage.VERSION_SECONDS

@@ -4,13 +4,14 @@ has no comparable planner; CI's PostgreSQL pass runs these).
 5,000 pupils in 143 classes of another school, 200,000 entries and 100,000
 access-log rows are loaded and ANALYZEd; then each page is requested and
 every query it ran on the entries, the access log or the enrolments is
-EXPLAINed exactly as it was sent. A sequential scan of one of these tables
+EXPLAINed exactly as it was sent (pages, and the entries API list of a
+teacher and of a member of the school's team). A sequential scan of one of these tables
 fails the test: it would read the whole académie's table for one page.
 """
 
 import datetime
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -167,9 +168,14 @@ def academie(world):
 WATCHED = ("portfolio_entry", "portfolio_accesslog", "classes_enrolment")
 
 
-def scanned_tables(client, url: str) -> tuple[int, dict[str, set[str]]]:
-    """Request the page; EXPLAIN every query it ran on the watched tables."""
+def scanned_tables(
+    client, url: str, before: Callable[[], None] | None = None
+) -> tuple[int, dict[str, set[str]]]:
+    """Request the page (after `before`); EXPLAIN every query it ran on the
+    watched tables."""
     client.get(url)  # warm-up: session bookkeeping
+    if before is not None:
+        before()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -190,6 +196,11 @@ def scanned_tables(client, url: str) -> tuple[int, dict[str, set[str]]]:
         ("teacher", "portfolio:pupil_portfolio", True),
         ("pupil", "portfolio:access_log", False),
         ("teacher", "staff:class_progress", False),
+        # The API list of a teacher (page of 50 and its pagination COUNT):
+        # their own entries or their pupils' shared ones.
+        ("teacher", "api:entry_list", False),
+        # The same list for a member of the school's team (all its pupils).
+        ("head", "api:entry_list", False),
     ],
 )
 def test_no_page_reads_the_whole_entries_or_access_log_table(
@@ -200,10 +211,28 @@ def test_no_page_reads_the_whole_entries_or_access_log_table(
         url = reverse(url_name, kwargs={"pk": world.college_class("3e A").pk})
     elif needs_pupil:
         url = reverse(url_name, kwargs={"pupil_pk": lea.pk})
+    elif url_name == "api:entry_list":
+        url = reverse(url_name) + "?page_size=50"
     else:
         url = reverse(url_name)
     explained, found = scanned_tables(world.client_for(alias), url)
     assert explained >= 1  # the page really queried the watched tables
+    scanned = {sql: tables for sql, tables in found.items() if tables}
+    assert scanned == {}
+
+
+def test_the_school_overview_reads_only_its_pupils_entries(world, academie):
+    """The school overview computed afresh (its cache forgotten, as after a
+    write): the entries per kind and the métiers of the school's pupils are
+    read by owner, not by scanning the whole académie's entries."""
+    from portfolio import coverage
+
+    school = world.college_class("3e A").school
+    url = reverse("coverage:school_coverage", args=[school.pk])
+    _, found = scanned_tables(
+        world.client_for("head"), url, before=coverage.cache_namespace_reset
+    )
+    assert any("portfolio_entrymetier" in sql for sql in found)
     scanned = {sql: tables for sql, tables in found.items() if tables}
     assert scanned == {}
 

@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.gzip.GZipMiddleware",
     # LTI sessions: SameSite=None; Secure session and CSRF cookies (iframe).
     "lti_sso.lti.framing.LtiSessionCookieMiddleware",
+    # The current school year read once per request (classes/middleware.py).
+    "classes.middleware.RequestMemoMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
