@@ -64,7 +64,11 @@ from lti_sso.lti.nrps import (
     remember_memberships_url,
     sync_roster,
 )
-from lti_sso.lti.registration import parse_deployment_ids, register_platform
+from lti_sso.lti.registration import (
+    parse_deployment_ids,
+    register_platform,
+    validate_platform,
+)
 from lti_sso.lti_forms import ClassChoiceForm, LtiPlatformForm
 from lti_sso.models import LtiContext, LtiPlatform
 from lti_sso.permissions import (
@@ -406,6 +410,7 @@ def _save_platform(
     user: User, school: School, form: LtiPlatformForm, platform: LtiPlatform | None
 ) -> LtiPlatform | None:
     if not form.is_valid():
+        _add_the_other_errors(form, platform)
         return None
     data = form.cleaned_data
     try:
@@ -425,6 +430,38 @@ def _save_platform(
     except ValidationError as error:
         form_errors_from(form, error)
         return None
+
+
+def _add_the_other_errors(form: LtiPlatformForm, platform: LtiPlatform | None) -> None:
+    """A form with a missing field also shows every other problem (a bad
+    address, no keys, a duplicate), so one correction round is enough."""
+    fields = (
+        "name",
+        "issuer",
+        "client_id",
+        "auth_login_url",
+        "auth_token_url",
+        "key_set_url",
+        "key_set",
+    )
+    values = {
+        field: form.cleaned_data.get(field, str(form.data.get(field, "")).strip())
+        for field in fields
+    }
+    deployment_ids = form.cleaned_data.get(
+        "deployment_ids", str(form.data.get("deployment_ids", ""))
+    )
+    try:
+        validate_platform(
+            platform=platform,
+            deployment_ids=parse_deployment_ids(deployment_ids),
+            **values,
+        )
+    except ValidationError as error:
+        for field, messages in error.message_dict.items():
+            if field not in form.errors:
+                for message in messages:
+                    form.add_error(field, message)
 
 
 def _platform_page(

@@ -153,3 +153,26 @@ def test_another_schools_head_cannot_see_the_platform(world):
     detail = head.post(_create_url(world), _data())["Location"]
     assert world.client_for("other_school_head").get(detail).status_code == 404
     assert world.client_for("cpe").get(detail).status_code == 403
+
+
+def test_a_missing_field_does_not_hide_the_other_errors(world):
+    """One round of corrections: the empty client ID, the ftp:// address and
+    the missing keys are all shown at once, each under its field."""
+    response = world.client_for("head").post(
+        _create_url(world),
+        _data(
+            client_id="", auth_login_url="ftp://moodle.example.fr/auth", key_set_url=""
+        ),
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert _field_error(
+        html, "client_id", "Give the client ID the platform gave the tool."
+    )
+    assert _field_error(html, "auth_login_url", URL_ERROR)
+    assert _field_error(
+        html,
+        "key_set_url",
+        "Give the platform's public keyset URL, or paste its keys below.",
+    )
+    assert not LtiPlatform.objects.filter(name="Moodle du collège").exists()
