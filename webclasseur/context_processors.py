@@ -64,7 +64,5 @@ def offers_second_factor(request: HttpRequest) -> bool:
 def spaces(request: HttpRequest) -> dict[str, object]:
     return {
         "spaces": SimpleLazyObject(lambda: spaces_for(request)),
-        "offers_second_factor": SimpleLazyObject(
-            lambda: offers_second_factor(request)
-        ),
+        "offers_second_factor": SimpleLazyObject(lambda: offers_second_factor(request)),
     }

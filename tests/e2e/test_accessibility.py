@@ -5,12 +5,28 @@ from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
 from classes.models import Assignment, Class, School, User
+from lti_sso.lti.registration import register_platform
+from lti_sso.models import LtiPlatform
 from portfolio.models import Entry, Interview
 from tests.e2e.conftest import log_in, screenshot
 
 pytestmark = pytest.mark.e2e
 
 BLOCKING = {"serious", "critical"}
+
+
+def _lti_platform(school: School) -> LtiPlatform:
+    """A registered LMS, for its page (https addresses: nothing is fetched)."""
+    return register_platform(
+        school=school,
+        name="Moodle du collège",
+        issuer="https://moodle.example.fr",
+        client_id="webclasseur-college",
+        auth_login_url="https://moodle.example.fr/mod/lti/auth.php",
+        auth_token_url="https://moodle.example.fr/mod/lti/token.php",
+        key_set_url="https://moodle.example.fr/mod/lti/certs.php",
+        deployment_ids=["1"],
+    )
 
 
 def _pages_for(alias: str) -> list[str]:
@@ -21,6 +37,7 @@ def _pages_for(alias: str) -> list[str]:
     visit = Entry.objects.get(title="Visite de l'atelier du Garage des Tonkins")
     assignment = Assignment.objects.get(title__startswith="Préparer la visite")
     interview = Interview.objects.get(pupil=pupil)
+    lms = _lti_platform(college)
     pages = {
         "anonymous": [reverse("account_login"), reverse("account_reset_password")],
         "eleve": [
@@ -45,6 +62,7 @@ def _pages_for(alias: str) -> list[str]:
             reverse("interviews:mine"),
             reverse("interviews:detail", args=[interview.pk]),
             reverse("portfolio:access_log"),
+            reverse("portfolio:entry_history", args=[visit.pk]),
             *account_pages,
         ],
         "prof": [
@@ -62,10 +80,15 @@ def _pages_for(alias: str) -> list[str]:
             reverse("staff:assignment_delete", args=[assignment.pk]),
             reverse("classes:resource_create", args=[class_3e_a.pk]),
             reverse("classes:event_create", args=[class_3e_a.pk]),
+            reverse("mfa_index"),
             *account_pages,
         ],
         "principal": [
             reverse("classes:school_overview", args=[college.pk]),
+            reverse("school_admin:role_history", args=[college.pk]),
+            reverse("lti:platform_list", args=[college.pk]),
+            reverse("lti:platform_create", args=[college.pk]),
+            reverse("lti:platform_detail", args=[college.pk, lms.pk]),
             reverse("coverage:school_coverage", args=[college.pk]),
             reverse("school_admin:manage", args=[college.pk]),
             reverse("school_admin:class_create", args=[college.pk]),

@@ -17,34 +17,37 @@ site than 127.0.0.1, so its cookies inside the iframe are third-party cookies.
 It is served over TLS (a self-signed certificate the browser context accepts)
 because pylti1p3 marks its state cookie `SameSite=None; Secure` only when the
 request is secure: over plain http that cookie is SameSite=Lax by default, and
-Chromium neither stores it from the cross-site iframe nor sends it with the
-launch POST (checked: the launch is then refused, "state cookie missing").
-No Chromium flag is needed: Chromium keeps third-party cookies of a
-Playwright context unless told to block them.
+Chromium would neither store it from the cross-site iframe nor send it with
+the launch POST. Chromium runs with a profile allowing third-party cookies
+(see `lms_browser`).
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
+import shutil
 import ssl
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
 from django.db import connections
 from django.test import Client
 from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import BrowserContext, ConsoleMessage, Frame, Page, expect
 
 from classes.demo import COLLEGE_UAI
 from classes.models import Class, School, User
-from tests.e2e.conftest import screenshot
+from portfolio.models import Entry
+from tests.e2e.conftest import CHROMIUM_ARGS, screenshot
 from tests.lti_sso.idp import make_key_pair
 from tests.lti_sso.lti_platform import (
     INSTRUCTOR,
@@ -77,7 +80,16 @@ class _HttpsRequestHandler(QuietWSGIRequestHandler):
         return environ
 
 
+class _TlsServer(ThreadedWSGIServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ssl.SSLError):
+            return  # Chromium's probes of the self-signed certificate
+        super().handle_error(request, client_address)
+
+
 class _TlsLiveServerThread(LiveServerThread):
+    server_class = _TlsServer
+
     def __init__(self, *args: Any, tls: ssl.SSLContext, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.tls = tls
@@ -100,17 +112,9 @@ class _TlsLiveServerThread(LiveServerThread):
 class Tool:
     url: str  # https://localhost:<port>
 
-    @property
-    def login_url(self) -> str:
-        return self.url + "/lti/login/"
-
-    @property
-    def launch_url(self) -> str:
-        return self.url + "/lti/launch/"
-
 
 @pytest.fixture
-def https_tool(transactional_db, tmp_path, settings) -> Iterator[Tool]:
+def https_tool(transactional_db, tmp_path) -> Iterator[Tool]:
     """A live server of the webclasseur on https://localhost:<free port>."""
     keys = make_key_pair(tmp_path / "tls", "localhost")
     tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -172,7 +176,7 @@ class CoursePlatform:
         assert server is not None
         course = self
 
-        class CourseHandler(server.RequestHandlerClass):  # type: ignore[name-defined,misc]
+        class CourseHandler(server.RequestHandlerClass):  # type: ignore[name-defined]
             def _page(self, status: int, body: str, content_type: str) -> None:
                 data = body.encode()
                 self.send_response(status)
@@ -385,19 +389,57 @@ def _watched_page(context: BrowserContext, tool_url: str) -> Watched:
     return watched
 
 
-def _context(browser: Browser) -> BrowserContext:
-    # The tool's certificate is self-signed: accepted in this context only.
-    return browser.new_context(
-        locale="fr-FR",
-        ignore_https_errors=True,
-        viewport={"width": 1200, "height": 1000},
-    )
+def _settled(frame: Frame) -> None:
+    """The framed page loaded, its fonts too (a screenshot taken earlier may
+    show the iframe blank)."""
+    frame.wait_for_load_state("load")
+    frame.evaluate("document.fonts.ready.then(() => true)")
+    frame.page.wait_for_timeout(200)
+
+
+@pytest.fixture
+def lms_browser(
+    browser, https_tool, tmp_path
+) -> Iterator[Callable[[], BrowserContext]]:
+    """Chromium with a profile of its own that accepts third-party cookies
+    (Chrome's setting "Allow third-party cookies", `cookie_controls_mode` 0).
+    Debian's Chromium 156 blocks them otherwise: in Playwright's contexts
+    (incognito-like) and in a fresh persistent profile alike, and neither
+    --disable-features=ThirdPartyCookieBlocking,TrackingProtection3pcd nor
+    CDP's Network.setCookieControls lifts that. Safari, and Chrome users who
+    block third-party cookies, cannot use the tool inside an iframe at all
+    (docs/lti.md: "New window" then). Closed before the tool stops
+    (https_tool); the tool's self-signed certificate is accepted in this
+    profile only."""
+    opened: list[BrowserContext] = []
+
+    def open_context() -> BrowserContext:
+        profile = tmp_path / f"profile-{len(opened)}"
+        (profile / "Default").mkdir(parents=True)
+        (profile / "Default" / "Preferences").write_text(
+            json.dumps({"profile": {"cookie_controls_mode": 0}})
+        )
+        context = browser.browser_type.launch_persistent_context(
+            str(profile),
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="fr-FR",
+            ignore_https_errors=True,
+            viewport={"width": 1200, "height": 1000},
+        )
+        opened.append(context)
+        return context
+
+    yield open_context
+    for context in opened:
+        context.close()
 
 
 def test_a_pupil_opens_the_webclasseur_inside_the_course_iframe(
-    browser, moodle, registered, https_tool, elsewhere
+    lms_browser, moodle, registered, https_tool, elsewhere
 ):
-    context = _context(browser)
+    context = lms_browser()
     watched = _watched_page(context, https_tool.url)
     page = watched.page
 
@@ -427,6 +469,7 @@ def test_a_pupil_opens_the_webclasseur_inside_the_course_iframe(
     assert xfo == ""
     assert watched.framing_complaints() == []
     assert watched.errors == []
+    _settled(frame)
     screenshot(page, "lti-pupil-in-course-iframe")
 
     # A link inside the iframe stays inside it, still logged in.
@@ -434,7 +477,26 @@ def test_a_pupil_opens_the_webclasseur_inside_the_course_iframe(
     expect(tool.get_by_role("heading", level=1)).to_have_text("Noter une découverte")
     assert page.url == f"{moodle.base_url}/course?as=lea"
     assert watched.framing_complaints() == []
+    _settled(frame)
     screenshot(page, "lti-pupil-in-course-iframe-form")
+
+    # A form posted from inside the iframe: the CSRF cookie (SameSite=None;
+    # Secure) and the tool's own Origin pass the CSRF check.
+    tool.get_by_label("Type").select_option("company_visit")
+    tool.get_by_label("Titre").fill("Visite de la menuiserie Durand")
+    tool.get_by_label("Date", exact=True).fill("2026-11-20")
+    tool.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(tool.get_by_role("heading", level=1)).to_have_text(
+        "Visite de la menuiserie Durand"
+    )
+    assert Entry.objects.filter(
+        owner__username="eleve", title="Visite de la menuiserie Durand"
+    ).exists()
+    csrf = {c["name"]: c for c in context.cookies(https_tool.url)}["csrftoken"]
+    assert (csrf["sameSite"], csrf["secure"]) == ("None", True), csrf
+    assert watched.framing_complaints() == []
+    _settled(frame)
+    screenshot(page, "lti-pupil-in-course-iframe-saved")
 
     # The same page of the tool, framed by an unregistered origin (another
     # loopback port), in the same browser (the LTI session cookie is sent):
@@ -463,13 +525,12 @@ def test_a_pupil_opens_the_webclasseur_inside_the_course_iframe(
         m.text for m in watched.console
     ]
     screenshot(page, "lti-tool-refused-in-unregistered-frame")
-    context.close()
 
 
 def test_a_teacher_lands_on_the_class_page_inside_the_course_iframe(
-    browser, moodle, registered, https_tool
+    lms_browser, moodle, registered, https_tool
 ):
-    context = _context(browser)
+    context = lms_browser()
     watched = _watched_page(context, https_tool.url)
     page = watched.page
     page.goto(f"{moodle.base_url}/course?as=prof")
@@ -483,16 +544,16 @@ def test_a_teacher_lands_on_the_class_page_inside_the_course_iframe(
     assert moodle.auth_refusals == []
     assert watched.framing_complaints() == []
     assert watched.errors == []
+    _settled(frame)
     screenshot(page, "lti-teacher-in-course-iframe")
-    context.close()
 
 
 def test_without_a_launch_the_tool_refuses_any_frame(
-    browser, moodle, registered, https_tool
+    lms_browser, moodle, registered, https_tool
 ):
     """A visitor who never launched: even the registered platform cannot
     frame the login page (frame-ancestors 'none')."""
-    context = _context(browser)
+    context = lms_browser()
     watched = _watched_page(context, https_tool.url)
     page = watched.page
     page.goto(f"{moodle.base_url}/embed?path=/accounts/login/")
@@ -505,4 +566,3 @@ def test_without_a_launch_the_tool_refuses_any_frame(
     assert any("frame-ancestors" in t for t in watched.framing_complaints()), [
         m.text for m in watched.console
     ]
-    context.close()
