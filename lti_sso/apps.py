@@ -11,7 +11,14 @@ class LtiSsoConfig(AppConfig):
 
     def ready(self) -> None:
         from django.conf import settings
+        from django.contrib.auth.signals import user_logged_in
         from onelogin.saml2.constants import OneLogin_Saml2_Constants
+
+        from lti_sso.lti.framing import forget_lti_session
+
+        # A session opened by an LTI launch that logs in another way stops
+        # being framed by the platform and using SameSite=None cookies.
+        user_logged_in.connect(forget_lti_session, dispatch_uid="lti-forget-session")
 
         # python3-saml reads its clock tolerance from this class attribute
         # (Conditions NotBefore / NotOnOrAfter).

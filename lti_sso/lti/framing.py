@@ -32,6 +32,19 @@ def mark_lti_session(request: HttpRequest, platform: LtiPlatform) -> None:
     request.lti_session_started = True  # type: ignore[attr-defined]
 
 
+def forget_lti_session(
+    sender: object, request: HttpRequest | None, **kwargs: object
+) -> None:
+    """On every login (connected to user_logged_in): a session that was opened
+    by a launch and then logs in another way (password, SSO) stops being an
+    LTI session; the LTI launch marks its session again right after its own
+    login."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session.pop(SESSION_PLATFORM, None)
+        session.pop(SESSION_LAUNCHES, None)
+
+
 def remember_launch(request: HttpRequest, launch_id: str) -> None:
     launches = [*request.session.get(SESSION_LAUNCHES, []), launch_id]
     request.session[SESSION_LAUNCHES] = launches[-MAX_LAUNCHES:]

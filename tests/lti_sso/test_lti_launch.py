@@ -197,6 +197,37 @@ def test_launched_pages_may_be_framed_by_the_registered_platform_only(
     assert plain["X-Frame-Options"] == "DENY"
 
 
+def test_another_login_in_the_same_session_ends_the_lti_session(lti, linked, world):
+    """After a launch, the same browser session logs in another way (Django's
+    login(), which the password and SAML logins go through, with the same
+    person): the session stops being an LTI one, so its pages are no longer
+    framed by the platform."""
+    from django.contrib.auth import login
+    from django.contrib.sessions.backends.base import SessionBase
+    from django.test import RequestFactory
+
+    from lti_sso.lti.framing import SESSION_PLATFORM
+
+    response = lti.launch(sub=LEA_SUB, roles=[LEARNER])
+    client = response.client
+    session: SessionBase = client.session
+    assert session[SESSION_PLATFORM] == lti.registration.pk
+    request = RequestFactory().get("/")
+    request.session = session
+    login(
+        request,
+        world.user("pupil"),
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    request.session.save()
+    client.cookies[SESSION_COOKIE] = request.session.session_key
+    assert SESSION_PLATFORM not in client.session
+    page = client.get(reverse("portfolio:home"), secure=True)
+    assert page.status_code == 200
+    assert _directives(page["Content-Security-Policy"])["frame-ancestors"] == ["'none'"]
+    assert page["X-Frame-Options"] == "DENY"
+
+
 def test_the_refusal_page_is_shown_in_french(lti, linked):
     response = lti.launch(sub=LEA_SUB, roles=[GUEST])
     assert response.status_code == 403
