@@ -86,6 +86,12 @@ class TestWithAReplica:
         del connections.settings[REPLICA]
 
     @pytest.mark.django_db(databases=BOTH)
+    def test_healthz_checks_the_replica(self, client):
+        response = client.get("/healthz")
+        assert response.status_code == 200
+        assert response.json()["replica"] == "ok"
+
+    @pytest.mark.django_db(databases=BOTH)
     def test_reads_stay_on_default_outside_the_context(self):
         assert replica_configured()
         with Captured() as captured:

@@ -154,7 +154,11 @@ def test_healthz_names_the_database_when_it_is_down(db, client):
     assert response.status_code == 503
     assert response["Content-Type"] == "application/json"
     body = json.loads(response.content)
-    assert body == {"database": "error: OperationalError", "cache": "ok"}
+    assert body == {
+        "database": "error: OperationalError",
+        "cache": "ok",
+        "storage": "ok",
+    }
 
 
 def test_a_database_error_while_rendering_the_template_answers_503(world):
@@ -253,6 +257,19 @@ def test_the_site_keeps_serving_with_redis_down(world):
     again = client.get(reverse("portfolio:entry_create"))
     assert again.status_code == 200
     assert again.wsgi_request.user == pupil
+
+
+def test_healthz_names_the_file_store_when_it_fails(db, client, monkeypatch):
+    """The store raising OSError (a full disk, S3 unreachable: the S3 storage
+    turns boto's errors into OSError)."""
+
+    def unreachable(name: str) -> bool:
+        raise OSError("the file store does not answer")
+
+    monkeypatch.setattr(default_storage, "exists", unreachable)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert json.loads(response.content)["storage"] == "error: OSError"
 
 
 @redis_down

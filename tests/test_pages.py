@@ -108,7 +108,11 @@ def test_the_school_overview_counts_pupils_by_class(world):
 def test_healthz_reports_database_and_cache(db, client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert json.loads(response.content) == {"database": "ok", "cache": "ok"}
+    assert json.loads(response.content) == {
+        "database": "ok",
+        "cache": "ok",
+        "storage": "ok",
+    }
 
 
 def test_healthz_answers_503_naming_the_cache_when_it_is_down(db, client):

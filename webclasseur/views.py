@@ -1,10 +1,12 @@
 """Project-wide views: the home page that sends each role to its space, and /healthz."""
 
 import logging
+from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
-from django.db import connection
+from django.core.files.storage import default_storage
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -15,6 +17,7 @@ from classes.permissions import (
     can_use_school_space,
     can_use_teacher_space,
 )
+from webclasseur.db_router import REPLICA, replica_configured
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +48,38 @@ def _check_cache() -> str:
     return "ok"
 
 
+def _check_replica() -> str:
+    with connections[REPLICA].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_storage() -> str:
+    """The file store answers (a HEAD request on S3, a stat on disk)."""
+    default_storage.exists("healthz")
+    return "ok"
+
+
+def _checks() -> list[tuple[str, Callable[[], str]]]:
+    checks: list[tuple[str, Callable[[], str]]] = [
+        ("database", _check_database),
+        ("cache", _check_cache),
+        ("storage", _check_storage),
+    ]
+    if replica_configured():
+        checks.append(("replica", _check_replica))
+    return checks
+
+
 @login_not_required
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database and the cache answer, else 503 saying which did not."""
+    """200 when the database, the cache, the file store and the read replica
+    (when there is one) answer, else 503 saying which did not."""
     report = {}
-    for name, check in (("database", _check_database), ("cache", _check_cache)):
+    for name, check in _checks():
         try:
             report[name] = check()
         except Exception as error:
