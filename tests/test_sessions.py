@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,12 +17,26 @@ PASSWORD = "parcours-avenir"
 PUPIL_EMAIL = "eleve@demo.webclasseur.test"
 
 
+def _clear_rate_limits() -> None:
+    """Forget allauth's failed-login counts. On Redis only those keys go: a
+    flush of the whole database would also drop what tests running at the
+    same time keep there (other xdist workers, the two-server tests' app
+    servers and their LTI login states)."""
+    if isinstance(cache, RedisCache):
+        client = cache._cache.get_client(write=True)
+        pattern = cache.make_key("allauth:rl:*")
+        for key in client.scan_iter(match=pattern):
+            client.delete(key)
+    else:
+        cache.clear()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """allauth counts failed logins in the cache: start and end clean."""
-    cache.clear()
+    _clear_rate_limits()
     yield
-    cache.clear()
+    _clear_rate_limits()
 
 
 def _logged_in(world, alias="pupil", page="portfolio:home") -> Client:
