@@ -58,6 +58,18 @@ class Change:
     changes: list[FieldChange] = field(default_factory=list)
 
 
+def role_history_purge(*, before: datetime.datetime) -> int:
+    """Delete the role history events older than `before` (the retention
+    purge: they are kept as long as the access log they help explain)."""
+    deleted = 0
+    for model in role_event_models():
+        count, _by_model = model._default_manager.filter(
+            pgh_created_at__lt=before
+        ).delete()
+        deleted += count
+    return deleted
+
+
 def display_value(model_field: "models.Field[Any, Any]", value: object) -> str:
     """A stored value as the pages show it."""
     if value is None or value == "":

@@ -20,8 +20,9 @@ from classes.management.commands.purge_expired import (
     departed_pupils_erase,
     expired_departed_pupils,
     months_before,
+    retention_apply,
 )
-from classes.models import Enrolment, User
+from classes.models import Enrolment, StaffRole, User
 from portfolio.models import (
     AccessLog,
     Attachment,
@@ -85,6 +86,36 @@ def test_the_access_log_retention_follows_the_setting(world, settings):
     )
     access_log_purge(now=NOW)
     assert not AccessLog.objects.filter(pk=row.pk).exists()
+
+
+def test_role_history_is_kept_as_long_as_the_access_log(world, settings):
+    """The role history explains the access log (who could read what): it is
+    kept for the same period, then deleted by the daily purge. The events are
+    written here directly (SQLite has no history triggers)."""
+    settings.ACCESS_LOG_RETENTION_MONTHS = 12
+    role = StaffRole.objects.filter(school=world.college_class("3e A").school).first()
+    assert role is not None
+    event_model = apps.get_model("classes", "StaffRoleEvent")
+
+    def event(at: datetime.datetime):
+        created = event_model.objects.create(
+            pgh_label="insert",
+            pgh_obj=role,
+            id=role.pk,
+            user=role.user,
+            school=role.school,
+            role=role.role,
+        )
+        event_model.objects.filter(pk=created.pk).update(pgh_created_at=at)
+        return created.pk
+
+    old = event(months_before(NOW, 12) - datetime.timedelta(days=1))
+    recent = event(NOW - datetime.timedelta(days=30))
+    report = retention_apply(now=NOW)
+    assert report.role_history_events >= 1
+    remaining = set(event_model.objects.values_list("pk", flat=True))
+    assert old not in remaining
+    assert recent in remaining
 
 
 def test_the_app_still_cannot_delete_one_access_log_row(world):

@@ -2,7 +2,8 @@
 (webclasseur.tasks.purge_expired, CELERY_BEAT_SCHEDULE); this command is for
 running it by hand or from cron.
 
-- access log rows older than ACCESS_LOG_RETENTION_MONTHS;
+- access log rows older than ACCESS_LOG_RETENTION_MONTHS, and the history of
+  roles (team roles, teaching assignments) older than the same period;
 - pupils who left and whose `access_until` is past: their portfolio (entries,
   files, project, interviews, comments, self-assessment…) and their account;
 - entries in the trash for more than TRASH_RETENTION_DAYS (portfolio.services),
@@ -23,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
 from classes import rgpd
+from classes.history import role_history_purge
 from classes.models import ErasureRecord, User
 from exports.batch import batch_purge_expired
 from portfolio.history import history_purge_deleted
@@ -126,6 +128,7 @@ class RetentionReport:
     trashed_entries: int
     history_events: int
     class_exports: int
+    role_history_events: int = 0
 
     def __str__(self) -> str:
         return (
@@ -134,6 +137,8 @@ class RetentionReport:
             f"{len(self.erased)} departed pupils erased; "
             f"{self.trashed_entries} trashed entries purged; "
             f"{self.history_events} history events of deleted entries removed; "
+            f"{self.role_history_events} role history events older than "
+            f"{settings.ACCESS_LOG_RETENTION_MONTHS} months deleted; "
             f"{self.class_exports} expired class exports deleted."
         )
 
@@ -147,7 +152,10 @@ def retention_apply(*, now: datetime.datetime | None = None) -> RetentionReport:
     trashed = trash_purge(now=now)
     events = history_purge_deleted()
     batches = batch_purge_expired()
-    return RetentionReport(logs, erased, trashed, events, batches)
+    roles = role_history_purge(
+        before=months_before(now, settings.ACCESS_LOG_RETENTION_MONTHS)
+    )
+    return RetentionReport(logs, erased, trashed, events, batches, roles)
 
 
 class Command(BaseCommand):
