@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from classes import services
 from classes.kinds import ActivityKind
 from classes.models import Assignment, Class, Level, StaffRole, User
 from webclasseur.uploads import CleanUpload, clean_upload
@@ -99,6 +100,26 @@ class AssignmentForm(forms.Form):
                 "due_on", _("The due date cannot be before the opening date.")
             )
         return data
+
+    def create_assignment(self, *, by: User, school_class: Class) -> Assignment | None:
+        """Give the (valid) form's activity to the class; None when the service
+        refuses it, its errors then being next to their fields."""
+        data = self.cleaned_data
+        try:
+            return services.assignment_create(
+                by=by,
+                school_class=school_class,
+                title=data["title"],
+                kind=data["kind"],
+                instructions=data["instructions"],
+                opens_on=data["opens_on"],
+                due_on=data["due_on"],
+                answer_expected=data["answer_expected"],
+                pupils=data["chosen_pupils"],
+            )
+        except ValidationError as error:
+            form_errors_from(self, error)
+            return None
 
 
 class ResourceForm(forms.Form):

@@ -193,22 +193,8 @@ def assignment_create(request: HttpRequest, pk: int) -> HttpResponse:
         },
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            assignment = services.assignment_create(
-                by=user,
-                school_class=school_class,
-                title=data["title"],
-                kind=data["kind"],
-                instructions=data["instructions"],
-                opens_on=data["opens_on"],
-                due_on=data["due_on"],
-                answer_expected=data["answer_expected"],
-                pupils=data["chosen_pupils"],
-            )
-        except ValidationError as error:
-            form_errors_from(form, error)
-        else:
+        assignment = form.create_assignment(by=user, school_class=school_class)
+        if assignment is not None:
             messages.success(request, _("Activity given to the class."))
             return redirect("staff:assignment_detail", pk=assignment.pk)
     return _form_page(

@@ -1,11 +1,32 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import Class
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 URL_WIDGET = forms.TextInput(attrs={"spellcheck": "false", "inputmode": "url"})
+
+
+def _address_field(
+    label: "StrOrPromise",
+    help_text: "StrOrPromise",
+    *,
+    max_length: int = 500,
+    required: bool = True,
+) -> forms.CharField:
+    """An address the platform's administrator copies from the platform."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        widget=URL_WIDGET,
+        help_text=help_text,
+        error_messages={"required": _("This address is required.")},
+    )
 
 
 class LtiPlatformForm(forms.Form):
@@ -20,12 +41,10 @@ class LtiPlatformForm(forms.Form):
             "required": _("Give the platform a name, e.g. “Moodle du collège”.")
         },
     )
-    issuer = forms.CharField(
-        label=_("Platform ID (issuer)"),
+    issuer = _address_field(
+        _("Platform ID (issuer)"),
+        _("For Moodle, the site's address, e.g. https://moodle.example.fr"),
         max_length=255,
-        widget=URL_WIDGET,
-        help_text=_("For Moodle, the site's address, e.g. https://moodle.example.fr"),
-        error_messages={"required": _("This address is required.")},
     )
     client_id = forms.CharField(
         label=_("Client ID"),
@@ -43,26 +62,14 @@ class LtiPlatformForm(forms.Form):
             "required": _("Give at least one deployment ID (one per line).")
         },
     )
-    auth_login_url = forms.CharField(
-        label=_("Authentication request URL"),
-        max_length=500,
-        widget=URL_WIDGET,
-        help_text=_("For Moodle: …/mod/lti/auth.php"),
-        error_messages={"required": _("This address is required.")},
+    auth_login_url = _address_field(
+        _("Authentication request URL"), _("For Moodle: …/mod/lti/auth.php")
     )
-    auth_token_url = forms.CharField(
-        label=_("Access token URL"),
-        max_length=500,
-        widget=URL_WIDGET,
-        help_text=_("For Moodle: …/mod/lti/token.php"),
-        error_messages={"required": _("This address is required.")},
+    auth_token_url = _address_field(
+        _("Access token URL"), _("For Moodle: …/mod/lti/token.php")
     )
-    key_set_url = forms.CharField(
-        label=_("Public keyset URL"),
-        max_length=500,
-        required=False,
-        widget=URL_WIDGET,
-        help_text=_("For Moodle: …/mod/lti/certs.php"),
+    key_set_url = _address_field(
+        _("Public keyset URL"), _("For Moodle: …/mod/lti/certs.php"), required=False
     )
     key_set = forms.CharField(
         label=_("Or the platform's public keys (JWKS)"),

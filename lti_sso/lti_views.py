@@ -21,7 +21,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from classes import queries
-from classes import services as class_services
 from classes.forms import AssignmentForm, form_errors_from
 from classes.models import Assignment, School, User
 from classes.permissions import (
@@ -62,6 +61,7 @@ from lti_sso.lti.nrps import (
     RosterError,
     refresh_if_stale,
     remember_memberships_url,
+    roster_contexts,
     sync_roster,
 )
 from lti_sso.lti.registration import (
@@ -70,7 +70,7 @@ from lti_sso.lti.registration import (
     validate_platform,
 )
 from lti_sso.lti_forms import ClassChoiceForm, LtiPlatformForm
-from lti_sso.models import LtiContext, LtiPlatform
+from lti_sso.models import LtiPlatform, LtiToolKey
 from lti_sso.permissions import (
     can_rotate_tool_keys,
     can_sync_roster,
@@ -303,22 +303,8 @@ def deep_link(request: HttpRequest, launch_id: str) -> HttpResponse:
             return _deep_link_answer(request, launch_id, platform, claims, chosen)
         error = _("Choose an activity of the class.")
     if creating and form.is_valid():
-        data = form.cleaned_data
-        try:
-            assignment = class_services.assignment_create(
-                by=user,
-                school_class=school_class,
-                title=data["title"],
-                kind=data["kind"],
-                instructions=data["instructions"],
-                opens_on=data["opens_on"],
-                due_on=data["due_on"],
-                answer_expected=data["answer_expected"],
-                pupils=data["chosen_pupils"],
-            )
-        except ValidationError as validation:
-            form_errors_from(form, validation)
-        else:
+        assignment = form.create_assignment(by=user, school_class=school_class)
+        if assignment is not None:
             return _deep_link_answer(request, launch_id, platform, claims, assignment)
     return render(
         request,
@@ -341,11 +327,7 @@ def roster_sync(request: HttpRequest, pk: int) -> HttpResponse:
     school_class = get_class_for(user, pk, "teach")
     if not can_sync_roster(user, school_class):
         raise PermissionDenied
-    contexts = (
-        LtiContext.objects.filter(school_class=school_class)
-        .exclude(memberships_url="")
-        .select_related("platform", "school_class")
-    )
+    contexts = roster_contexts(school_class).select_related("platform", "school_class")
     if not contexts:
         messages.error(
             request,
@@ -458,9 +440,9 @@ def _add_the_other_errors(form: LtiPlatformForm, platform: LtiPlatform | None) -
             **values,
         )
     except ValidationError as error:
-        for field, messages in error.message_dict.items():
+        for field, errors in error.message_dict.items():
             if field not in form.errors:
-                for message in messages:
+                for message in errors:
                     form.add_error(field, message)
 
 
@@ -538,8 +520,6 @@ def tool_keys(request: HttpRequest) -> HttpResponse:
         )
         return redirect("lti:tool_keys")
     keys.ensure_tool_key()
-    from lti_sso.models import LtiToolKey
-
     return render(
         request,
         "lti_sso/lti/tool_keys.html",

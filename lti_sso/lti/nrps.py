@@ -13,11 +13,12 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from pylti1p3.service_connector import ServiceConnector
 
 from classes import services as class_services
-from classes.models import Enrolment
+from classes.models import Class, Enrolment
 from classes.permissions import is_staff_account
 from lti_sso.lti.accounts import current_class, identity_user
 from lti_sso.lti.config import (
@@ -41,6 +42,13 @@ MAX_PAGES = 50
 
 class RosterError(Exception):
     pass
+
+
+def roster_contexts(school_class: Class) -> QuerySet[LtiContext]:
+    """The class's linked courses whose platform offers the list of learners."""
+    return LtiContext.objects.filter(school_class=school_class).exclude(
+        memberships_url=""
+    )
 
 
 def acceptable_memberships_url(context: LtiContext, url: object) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from classes.models import Class
+from lti_sso.lti.nrps import roster_contexts
 from lti_sso.models import LtiContext
 from lti_sso.permissions import can_sync_roster
 
@@ -20,9 +21,7 @@ def lti_roster_button(context: dict[str, Any], school_class: Class) -> dict[str,
     show = (
         user is not None
         and can_sync_roster(user, school_class)
-        and LtiContext.objects.filter(school_class=school_class)
-        .exclude(memberships_url="")
-        .exists()
+        and roster_contexts(school_class).exists()
     )
     synced = (
         LtiContext.objects.filter(school_class=school_class)

@@ -117,6 +117,29 @@ def test_a_pupil_outside_the_class_cannot_be_chosen(world):
     assert Assignment.objects.count() == before
 
 
+def test_a_form_the_service_refuses_keeps_the_errors_and_writes_nothing(world):
+    """AssignmentForm.create_assignment (the class page and the LTI deep-link
+    picker): a form valid on its own that the service refuses (an outsider
+    offered by a wrong list of pupils) gets the service's error under its
+    field, and no activity is written."""
+    from classes.forms import AssignmentForm
+    from classes.models import User
+
+    outsider = world.user("other_class_pupil")
+    form = AssignmentForm(
+        form_data(chosen_pupils=[outsider.pk]),
+        pupils=User.objects.filter(pk=outsider.pk),
+    )
+    assert form.is_valid(), form.errors
+    before = Assignment.objects.count()
+    created = form.create_assignment(
+        by=world.user("teacher"), school_class=world.college_class("3e A")
+    )
+    assert created is None
+    assert "chosen_pupils" in form.errors
+    assert Assignment.objects.count() == before
+
+
 def test_only_the_class_teachers_give_activities(world):
     with pytest.raises(PermissionDenied):
         give(world, by=world.user("other_teacher"))
