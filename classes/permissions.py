@@ -527,12 +527,7 @@ def is_staff_account(user: User) -> bool:
         user.is_staff
         or user.is_superuser
         # One query (the layout asks on every page), not one per table.
-        or User.objects.filter(pk=user.pk)
-        .filter(
-            Exists(StaffRole.objects.filter(user_id=OuterRef("pk")))
-            | Exists(TeachingAssignment.objects.filter(teacher_id=OuterRef("pk")))
-        )
-        .exists()
+        or not not_staff_accounts(User.objects.filter(pk=user.pk)).exists()
     )
 
 

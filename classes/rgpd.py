@@ -42,10 +42,10 @@ from classes.models import (
     User,
 )
 from classes.permissions import (
+    can_handle_pupil_request,
     can_manage_school,
     is_staff_account,
     not_staff_accounts,
-    rgpd_pupils_of,
 )
 from exports.models import BatchExport
 from portfolio.history import history_erase_pupil, history_rows_of
@@ -81,7 +81,7 @@ def _check_request(by: User, pupil: User, school: School) -> None:
             ),
             code="staff_account",
         )
-    if not rgpd_pupils_of(school).filter(pk=pupil.pk).exists():
+    if not can_handle_pupil_request(by, pupil, school):
         raise PermissionDenied
 
 

@@ -12,8 +12,9 @@ On SQLite (development, demo) nothing is recorded: pgtrigger installs no
 trigger there and no library records bulk updates on SQLite. `history_enabled`
 says which case applies; the pages say it.
 
-Who reads it: the pupil, for their own entries (`get_entry_history_for`, the
-policy for this page: staff get a 404 even for an entry they may read). The
+Who reads it: the pupil, for their own entries (the policy for this page is
+`portfolio.permissions.get_entry_history_for`: staff get a 404 even for an
+entry they may read). The
 events go with what they describe: an erasure removes the pupil's events
 (`history_erase_pupil`) and the purges remove the events of entries and
 interviews deleted for good (`history_purge_deleted`).
@@ -28,7 +29,7 @@ from typing import Any
 import pghistory
 from django.apps import apps
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from pghistory.middleware import HistoryMiddleware as PghistoryMiddleware
@@ -43,11 +44,7 @@ from classes.history import (
     user_names,
 )
 from classes.models import User
-from classes.permissions import AnyUser, get_checked
 from portfolio.models import Comment, Entry, Interview
-
-#: Event models of the portfolio (created by @pghistory.track in models.py).
-PORTFOLIO_EVENT_MODELS = ("EntryEvent", "CommentEvent", "InterviewEvent")
 
 
 def event_model(name: str) -> type[models.Model]:
@@ -77,29 +74,6 @@ class HistoryMiddleware(PghistoryMiddleware):
 
 
 # --- The policy: whose history a user may read --------------------------------
-
-
-def entries_with_history_visible_to(user: AnyUser) -> QuerySet[Entry]:
-    """The user's own entries, trash included. Nobody else reads an entry's
-    history: it holds every earlier version, private ones included."""
-    if not user.is_authenticated:
-        return Entry.objects.none()
-    return Entry.objects.filter(owner=user)
-
-
-def can_read_entry_history(user: AnyUser, entry: Entry) -> bool:
-    return user.is_authenticated and entry.owner_id == user.pk
-
-
-def get_entry_history_for(user: AnyUser, pk: int) -> Entry:
-    """The entry whose history is asked for: 404 for anybody but its pupil."""
-    return get_checked(
-        user,
-        entries_with_history_visible_to(user),
-        pk,
-        "read",
-        {"read": can_read_entry_history},
-    )
 
 
 # --- Reading it ---------------------------------------------------------------
@@ -207,11 +181,12 @@ def entry_history(entry: Entry) -> list[Change]:
 # --- Deleting it with what it describes ---------------------------------------
 
 
-def history_erase_pupil(*, pupil_id: int, entry_ids: Iterable[int]) -> Counter[str]:
-    """Delete every event about the pupil: their entries (`entry_ids`, and any
-    entry event naming them as owner), the comments on those entries, their
-    interviews, and any event whose change they made. Run after the account is
-    deleted (the cascade itself writes "delete" events). Counts per model."""
+def _pupil_events(
+    pupil_id: int, entry_ids: Iterable[int]
+) -> list[tuple[type[models.Model], Q]]:
+    """Which events are about the pupil, per event model: their entries
+    (`entry_ids`, and any entry event naming them as owner), the comments on
+    those entries, their interviews, and any event whose change they made."""
     entry_event = event_model("EntryEvent")
     ids = set(entry_ids) | set(
         entry_event._default_manager.filter(owner_id=pupil_id).values_list(
@@ -219,7 +194,7 @@ def history_erase_pupil(*, pupil_id: int, entry_ids: Iterable[int]) -> Counter[s
         )
     )
     by_pupil = Q(pgh_context__user=pupil_id)
-    targets: list[tuple[type[models.Model], Q]] = [
+    return [
         (entry_event, Q(owner_id=pupil_id) | Q(pgh_obj_id__in=ids) | by_pupil),
         (
             event_model("CommentEvent"),
@@ -228,8 +203,14 @@ def history_erase_pupil(*, pupil_id: int, entry_ids: Iterable[int]) -> Counter[s
         (event_model("InterviewEvent"), Q(pupil_id=pupil_id) | by_pupil),
         *((model, by_pupil) for model in role_event_models()),
     ]
+
+
+def history_erase_pupil(*, pupil_id: int, entry_ids: Iterable[int]) -> Counter[str]:
+    """Delete every event about the pupil (`_pupil_events`). Run after the
+    account is deleted (the cascade itself writes "delete" events). Counts
+    per model."""
     counts: Counter[str] = Counter()
-    for model, condition in targets:
+    for model, condition in _pupil_events(pupil_id, entry_ids):
         deleted, _by_model = model._base_manager.filter(condition).delete()
         counts[model._meta.label] += deleted
     return +counts
@@ -237,27 +218,11 @@ def history_erase_pupil(*, pupil_id: int, entry_ids: Iterable[int]) -> Counter[s
 
 def history_rows_of(pupil: User) -> Counter[str]:
     """The events an erasure of the pupil would delete (for the summary)."""
-    ids = set(Entry.objects.filter(owner=pupil).values_list("pk", flat=True))
-    entry_event = event_model("EntryEvent")
-    ids |= set(
-        entry_event._default_manager.filter(owner_id=pupil.pk).values_list(
-            "pgh_obj_id", flat=True
-        )
-    )
-    by_pupil = Q(pgh_context__user=pupil.pk)
+    entry_ids = Entry.objects.filter(owner=pupil).values_list("pk", flat=True)
     counts: Counter[str] = Counter(
         {
-            entry_event._meta.label: entry_event._base_manager.filter(
-                Q(owner_id=pupil.pk) | Q(pgh_obj_id__in=ids) | by_pupil
-            ).count(),
-            "portfolio.CommentEvent": event_model("CommentEvent")
-            ._base_manager.filter(
-                Q(entry_id__in=ids) | Q(author_id=pupil.pk) | by_pupil
-            )
-            .count(),
-            "portfolio.InterviewEvent": event_model("InterviewEvent")
-            ._base_manager.filter(Q(pupil_id=pupil.pk) | by_pupil)
-            .count(),
+            model._meta.label: model._base_manager.filter(condition).count()
+            for model, condition in _pupil_events(pupil.pk, entry_ids)
         }
     )
     return +counts

@@ -4,7 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from classes.permissions import authenticated_user
-from portfolio.history import entry_history, get_entry_history_for, history_enabled
+from portfolio.history import entry_history, history_enabled
+from portfolio.permissions import get_entry_history_for
 
 
 def entry_history_page(request: HttpRequest, pk: int) -> HttpResponse:

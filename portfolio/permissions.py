@@ -421,3 +421,29 @@ def get_interview_for(user: AnyUser, pk: int, action: str) -> Interview:
         "pupil", "school", "organiser", "school_year"
     )
     return get_checked(user, visible, pk, action, INTERVIEW_ACTIONS)
+
+
+# --- The history of an entry (portfolio/history.py) ---------------------------
+
+
+def entries_with_history_visible_to(user: AnyUser) -> QuerySet[Entry]:
+    """The user's own entries, trash included. Nobody else reads an entry's
+    history: it holds every earlier version, private ones included."""
+    if not user.is_authenticated:
+        return Entry.objects.none()
+    return Entry.objects.filter(owner=user)
+
+
+def can_read_entry_history(user: AnyUser, entry: Entry) -> bool:
+    return user.is_authenticated and entry.owner_id == user.pk
+
+
+def get_entry_history_for(user: AnyUser, pk: int) -> Entry:
+    """The entry whose history is asked for: 404 for anybody but its pupil."""
+    return get_checked(
+        user,
+        entries_with_history_visible_to(user),
+        pk,
+        "read",
+        {"read": can_read_entry_history},
+    )
