@@ -131,35 +131,30 @@ def role_history(school: School) -> list[Change]:
             return _("the application (import, single sign-on or automatic task)")
         return names.get(user_id, _("a deleted account"))
 
-    lines: list[tuple[datetime.datetime, int, Change]] = []
+    def to_line(event: Any, verbs: dict[str, str], subject: str) -> tuple[Any, ...]:
+        what = verbs.get(event.pgh_label, event.pgh_label)
+        who = name(context_user_id(event))
+        change = Change(event.pgh_created_at, who, what, subject)
+        return (event.pgh_created_at, event.pgh_id, change)
+
+    role_verbs = {
+        "insert": _("Role granted"),
+        "update": _("Role changed"),
+        "delete": _("Role removed"),
+    }
+    teaching_verbs = {
+        "insert": _("Teaching assignment added"),
+        "update": _("Teaching assignment changed"),
+        "delete": _("Teaching assignment removed"),
+    }
+    lines: list[tuple[Any, ...]] = []
     for event in roles:
-        what = {
-            "insert": _("Role granted"),
-            "update": _("Role changed"),
-            "delete": _("Role removed"),
-        }.get(event.pgh_label, event.pgh_label)
         subject = _("%(person)s: %(role)s") % {
             "person": names.get(event.user_id, _("a deleted account")),
             "role": role_labels.get(event.role, event.role),
         }
-        lines.append(
-            (
-                event.pgh_created_at,
-                event.pgh_id,
-                Change(
-                    event.pgh_created_at,
-                    name(context_user_id(event)),
-                    what,
-                    subject,
-                ),
-            )
-        )
+        lines.append(to_line(event, role_verbs, subject))
     for event in teachings:
-        what = {
-            "insert": _("Teaching assignment added"),
-            "update": _("Teaching assignment changed"),
-            "delete": _("Teaching assignment removed"),
-        }.get(event.pgh_label, event.pgh_label)
         label = _("%(person)s in %(class)s") % {
             "person": names.get(event.teacher_id, _("a deleted account")),
             "class": classes.get(event.school_class_id, "—"),
@@ -168,17 +163,6 @@ def role_history(school: School) -> list[Change]:
             label += " — " + _("professeur principal")
         if event.subject:
             label += f" ({event.subject})"
-        lines.append(
-            (
-                event.pgh_created_at,
-                event.pgh_id,
-                Change(
-                    event.pgh_created_at,
-                    name(context_user_id(event)),
-                    what,
-                    label,
-                ),
-            )
-        )
+        lines.append(to_line(event, teaching_verbs, label))
     lines.sort(key=lambda line: (line[0], line[1]), reverse=True)
     return [line[2] for line in lines[:ROLE_HISTORY_LIMIT]]

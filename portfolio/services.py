@@ -659,22 +659,14 @@ def access_log_record(
     *, reader: User, pupil_id: int, what: str, object_id: int | None = None
 ) -> None:
     """A member of staff opened part of a pupil's portfolio (insert-only)."""
-    if reader.pk == pupil_id:
-        return
-    AccessLog.objects.create(
-        pupil_id=pupil_id,
-        reader=reader,
-        reader_name=str(reader)[:300],
-        what=what,
-        object_id=object_id,
-    )
+    access_log_record_many(reader=reader, reads=[(pupil_id, what, object_id)])
 
 
 def access_log_record_many(
     *, reader: User, reads: Iterable[tuple[int, str, int | None]]
 ) -> None:
-    """access_log_record for a list page: (pupil id, what, object id) per
-    read, in one INSERT whatever the page size."""
+    """Log each read (pupil id, what, object id) in one INSERT whatever the
+    page size; a pupil reading their own portfolio is not logged."""
     AccessLog.objects.bulk_create(
         AccessLog(
             pupil_id=pupil_id,

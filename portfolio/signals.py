@@ -44,6 +44,10 @@ def _schools_of_pupil(pupil_id: int) -> list[int | None]:
     )
 
 
+def _school_of_class(class_id: int) -> list[int | None]:
+    return list(Class.objects.filter(pk=class_id).values_list("school_id", flat=True))
+
+
 @receiver(post_save, sender=Entry, dispatch_uid="coverage_entry_saved")
 def _entry_saved(sender: Any, instance: Entry, created: bool, **kwargs: Any) -> None:
     # A new draft or a new private entry is counted by nobody.
@@ -62,11 +66,7 @@ def _entry_deleted(sender: Any, instance: Entry, **kwargs: Any) -> None:
 @receiver(post_save, sender=Enrolment, dispatch_uid="coverage_enrolment_saved")
 @receiver(post_delete, sender=Enrolment, dispatch_uid="coverage_enrolment_deleted")
 def _enrolment_changed(sender: Any, instance: Enrolment, **kwargs: Any) -> None:
-    _after_commit(
-        Class.objects.filter(pk=instance.school_class_id).values_list(
-            "school_id", flat=True
-        )
-    )
+    _after_commit(_school_of_class(instance.school_class_id))
 
 
 @receiver(post_save, sender=Class, dispatch_uid="coverage_class_saved")
@@ -90,8 +90,4 @@ def _user_saved(
 
 @receiver(post_delete, sender=Assignment, dispatch_uid="coverage_assignment_deleted")
 def _assignment_deleted(sender: Any, instance: Assignment, **kwargs: Any) -> None:
-    _after_commit(
-        Class.objects.filter(pk=instance.school_class_id).values_list(
-            "school_id", flat=True
-        )
-    )
+    _after_commit(_school_of_class(instance.school_class_id))

@@ -6,6 +6,8 @@ webclasseur.files.protected_file_response after the access policy.
 """
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -13,6 +15,15 @@ from django.core.files.base import File
 from storages.backends.s3 import S3Storage
 
 STORE_ERRORS = (BotoCoreError, ClientError)
+
+
+@contextmanager
+def _as_os_error() -> Iterator[None]:
+    """The object store's failures, raised as OSErrors."""
+    try:
+        yield
+    except STORE_ERRORS as error:
+        raise OSError(f"object store: {error}") from error
 
 
 class PrivateS3Storage(S3Storage):
@@ -24,43 +35,29 @@ class PrivateS3Storage(S3Storage):
     """
 
     def _open(self, name: str, mode: str = "rb") -> File:
-        try:
+        with _as_os_error():
             return super()._open(name, mode)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def _save(self, name: str, content: Any) -> str:
-        try:
+        with _as_os_error():
             return super()._save(name, content)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def delete(self, name: str) -> None:
-        try:
+        with _as_os_error():
             super().delete(name)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def exists(self, name: str) -> bool:
-        try:
+        with _as_os_error():
             return super().exists(name)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def size(self, name: str) -> int:
-        try:
+        with _as_os_error():
             return super().size(name)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def listdir(self, path: str) -> tuple[list[str], list[str]]:
-        try:
+        with _as_os_error():
             return super().listdir(path)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error
 
     def get_modified_time(self, name: str) -> datetime.datetime:
-        try:
+        with _as_os_error():
             return super().get_modified_time(name)
-        except STORE_ERRORS as error:
-            raise OSError(f"object store: {error}") from error

@@ -128,7 +128,7 @@ class RetentionReport:
     trashed_entries: int
     history_events: int
     class_exports: int
-    role_history_events: int = 0
+    role_history_events: int
 
     def __str__(self) -> str:
         return (
@@ -162,7 +162,8 @@ class Command(BaseCommand):
     help = (
         "Apply the retention rules: access log after ACCESS_LOG_RETENTION_MONTHS, "
         "departed pupils once their access is over, trash after "
-        "TRASH_RETENTION_DAYS."
+        "TRASH_RETENTION_DAYS, history of deleted entries, role history after "
+        "ACCESS_LOG_RETENTION_MONTHS, expired class exports."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
